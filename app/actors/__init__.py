@@ -1,0 +1,73 @@
+"""The actors app: an HTML page and a JSON API listing actors from PostgreSQL."""
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any, Mapping
+
+from flask import Flask, g, request
+
+from . import logs
+from .db import Database
+from .settings import Settings
+
+log = logging.getLogger("actors")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,200}$")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """App factory. `config` may hold SETTINGS (a Settings) and Flask options; otherwise the environment is read."""
+    config = dict(config or {})
+    settings: Settings = config.pop("SETTINGS", None) or Settings.from_env()
+    logs.configure(settings.log_level)
+
+    app = Flask(__name__)
+    app.config.update(JSON_SORT_KEYS=False, SETTINGS=settings, **config)
+    app.json.sort_keys = False
+    app.json.compact = True
+
+    database = Database(settings)
+    database.open()
+    app.extensions["database"] = database
+
+    from . import views
+
+    app.register_blueprint(views.bp)
+    views.register_error_handlers(app)
+    _instrument(app)
+    return app
+
+
+def _instrument(app: Flask) -> None:
+    # Imported here, not at the top: gunicorn.conf.py imports this package before the metrics directory exists.
+    from . import metrics
+
+    @app.before_request
+    def start_timer() -> None:
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def record(response):
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        metrics.REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        metrics.LATENCY.labels(request.method, route).observe(elapsed)
+        metrics.observe_pool(app.extensions["database"].stats())
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+                "request_id": g.get("request_id"),
+                "remote": request.access_route[0] if request.access_route else request.remote_addr,
+            },
+        )
+        return response

@@ -1,0 +1,100 @@
+"""The connection pool and the queries the views run. Every statement text is fixed; values are parameters."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from .pagination import Cursor, PageRequest
+from .settings import Settings
+
+COLUMNS = "id, name, birth_year, country, known_for, sort_name"
+
+# Keyset pagination over the (sort_name, id) index: a page costs the same at any depth and table size.
+# Each variant is complete text, so the server can prepare and reuse a plan for it.
+_WHERE_Q = "sort_name >= lower(%(q)s) AND sort_name < lower(%(q)s) || chr(1114111)"
+_WHERE_AFTER = "(sort_name, id) > (%(key)s, %(id)s)"
+_WHERE_BEFORE = "(sort_name, id) < (%(key)s, %(id)s)"
+
+
+def _list_sql(conditions: list[str], descending: bool) -> str:
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    order = "sort_name DESC, id DESC" if descending else "sort_name, id"
+    return f"SELECT {COLUMNS} FROM actors{where} ORDER BY {order} LIMIT %(limit)s"
+
+
+# Database errors that mean "not reachable right now": the views answer 503 and the pool heals by itself.
+UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
+
+
+@dataclass(frozen=True)
+class Page:
+    actors: list[dict[str, Any]]
+    next: Cursor | None
+    prev: Cursor | None
+
+
+class Database:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.pool = ConnectionPool(
+            settings.database_url,
+            kwargs={**settings.conninfo_kwargs, "row_factory": dict_row},
+            min_size=1,
+            max_size=settings.db_pool_max,
+            timeout=settings.db_wait_seconds,
+            check=ConnectionPool.check_connection,
+            reconnect_timeout=30,
+            name="actors",
+            open=False,
+        )
+
+    def open(self) -> None:
+        # Do not wait: the app starts (and /healthz answers) while the database is still unreachable.
+        self.pool.open(wait=False)
+
+    def close(self) -> None:
+        self.pool.close(timeout=2)
+
+    def stats(self) -> dict[str, int]:
+        return self.pool.get_stats()
+
+    def ping(self, timeout: float) -> None:
+        with self.pool.connection(timeout=timeout) as conn:
+            conn.execute("SELECT 1")
+
+    def actor(self, actor_id: int) -> dict[str, Any] | None:
+        with self.pool.connection() as conn:
+            row = conn.execute(f"SELECT {COLUMNS} FROM actors WHERE id = %(id)s", {"id": actor_id}).fetchone()
+        return _public(row) if row else None
+
+    def page(self, req: PageRequest) -> Page:
+        params: dict[str, Any] = {"limit": req.limit + 1, "q": req.q}
+        conditions = [_WHERE_Q] if req.q else []
+        cursor = req.after or req.before
+        if cursor:
+            conditions.append(_WHERE_BEFORE if req.before else _WHERE_AFTER)
+            params.update(key=cursor.sort_name, id=cursor.id)
+        backwards = req.before is not None
+        with self.pool.connection() as conn:
+            rows = conn.execute(_list_sql(conditions, backwards), params).fetchall()
+        more = len(rows) > req.limit
+        rows = rows[: req.limit]
+        if backwards:
+            rows.reverse()
+        first = _cursor(rows[0]) if rows else None
+        last = _cursor(rows[-1]) if rows else None
+        if backwards:
+            return Page([_public(r) for r in rows], next=last, prev=first if more else None)
+        return Page([_public(r) for r in rows], next=last if more else None, prev=first if req.after else None)
+
+
+def _cursor(row: dict[str, Any]) -> Cursor:
+    return Cursor(row["sort_name"], row["id"])
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "sort_name"}

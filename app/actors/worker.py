@@ -1,0 +1,47 @@
+"""A gunicorn sync worker that answers what is already queued before it stops.
+
+Stock sync and gthread workers stop accepting as soon as SIGTERM arrives, and the connections still waiting in the
+listen backlog are reset when the last process holding the socket exits (gunicorn issues #2529, #3380). Here a
+worker that has been told to stop first accepts and serves every connection already queued (until the backlog is
+empty or the graceful timeout nears), then exits, so no request sent before the signal fails.
+"""
+from __future__ import annotations
+
+import errno
+import time
+
+from gunicorn.workers.sync import SyncWorker
+
+_EMPTY = (errno.EAGAIN, errno.EWOULDBLOCK)
+
+
+class DrainingSyncWorker(SyncWorker):
+    def run(self) -> None:
+        super().run()
+        self.drain_backlog()
+
+    def drain_backlog(self) -> None:
+        if not self.ppid_is_alive():
+            return
+        # Leave a margin before the arbiter's SIGKILL at graceful_timeout.
+        deadline = time.monotonic() + max(self.cfg.graceful_timeout - 2, 1)
+        served = 0
+        for listener in self.sockets:
+            listener.setblocking(False)
+            while time.monotonic() < deadline:
+                self.notify()
+                try:
+                    self.accept(listener)
+                except OSError as exc:
+                    if exc.errno in _EMPTY:
+                        break
+                    if exc.errno == errno.ECONNABORTED:
+                        continue
+                    raise
+                served += 1
+        if served:
+            self.log.info("served %d queued connection(s) before stopping", served)
+
+    def ppid_is_alive(self) -> bool:
+        # A worker orphaned by a dead arbiter has nobody to hand the socket back to: just exit.
+        return self.is_parent_alive()
