@@ -1,0 +1,224 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Every setting of the program, for both platforms, in one table: its type, default, description and check.
+ * Pulumi.yaml's `config:` block mirrors this table (a test keeps the two identical), and so does the README's
+ * configuration reference. `loadSettings` reads and checks them all once, before any resource is declared, so a
+ * bad value fails `pulumi preview` with a message naming the key, not with a stack trace halfway through.
+ */
+type ValueType = "string" | "integer" | "boolean" | "array";
+
+export interface KeySpec {
+    type: ValueType;
+    default: string | number | boolean | string[];
+    description: string;
+    /** Set with `pulumi config set --secret`; read only as a Pulumi secret. */
+    secret?: boolean;
+    /** Returns what is allowed when the value is not, else undefined. */
+    check?: (value: any) => string | undefined;
+}
+
+const oneOf = (...allowed: string[]) => (v: string) =>
+    allowed.includes(v) ? undefined : `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
+const range = (low: number, high: number) => (v: number) =>
+    Number.isInteger(v) && v >= low && v <= high ? undefined : `a whole number from ${low} to ${high}`;
+const pattern = (re: RegExp, what: string) => (v: string) => (re.test(v) ? undefined : what);
+const optional = (check: (v: string) => string | undefined) => (v: string) => (v === "" ? undefined : check(v));
+
+const QUANTITY_CPU = pattern(/^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, 'a CPU quantity such as "250m" or "1"');
+const QUANTITY_BYTES = pattern(/^[0-9]+(Ki|Mi|Gi|Ti)$/, 'a size such as "256Mi" or "10Gi"');
+const DNS_LABEL = pattern(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a DNS label: lowercase letters, digits and '-', at most 63");
+const HOSTNAME = pattern(
+    /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/,
+    "a fully qualified lowercase host name such as actors.example.com",
+);
+const ENV_ENTRY = (list: string[]) => {
+    for (const entry of list) {
+        const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/s.exec(String(entry));
+        if (!match) return 'a list of "NAME=value" strings with NAME in upper case';
+        if (RESERVED_ENV.includes(match[1])) return `a list without the names the program sets itself (${RESERVED_ENV.join(", ")})`;
+    }
+    return undefined;
+};
+/** Environment the program sets itself on both platforms; users cannot override these through appEnv. */
+export const RESERVED_ENV = ["DATABASE_URL", "PORT", "WEB_CONCURRENCY", "PGSSLMODE", "LOG_LEVEL"];
+
+export const CONFIG_SCHEMA = {
+    // --- both platforms
+    platform: { type: "string", default: "k8s", description: "Where to deploy: k8s or heroku.", check: oneOf("k8s", "heroku") },
+    webConcurrency: { type: "integer", default: 2, description: "gunicorn worker processes per container (WEB_CONCURRENCY).", check: range(1, 64) },
+    logLevel: { type: "string", default: "info", description: "The app's log level.", check: oneOf("debug", "info", "warning", "error") },
+    appEnv: { type: "array", default: [], description: 'Extra environment for the app on both platforms, as "NAME=value" strings (not secrets).', check: ENV_ENTRY },
+    // --- the image
+    imageRepository: { type: "string", default: "", description: "k8s: repository to push the image to, such as ghcr.io/acme/actors. Empty only with localImage.", check: optional(pattern(/^[a-z0-9]+([._:-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)+$|^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._\/-]+$/, "a repository such as ghcr.io/acme/actors or localhost:5001/actors")) },
+    imageRegistryUsername: { type: "string", default: "", description: "k8s: user name for imageRepository's registry (empty: use the local Docker credentials)." },
+    imageRegistryPassword: { type: "string", default: "", secret: true, description: "k8s: password or token for imageRepository's registry." },
+    localImage: { type: "boolean", default: false, description: "k8s: build into the local Docker engine and push nowhere (Docker Desktop, minikube docker-env)." },
+    // --- Kubernetes
+    kubeContext: { type: "string", default: "", description: "k8s: kubeconfig context to deploy to (empty: the current context)." },
+    namespace: { type: "string", default: "actors", description: "k8s: namespace for the app and its database.", check: DNS_LABEL },
+    replicas: { type: "integer", default: 2, description: "k8s: minimum number of app pods (the autoscaler's floor).", check: range(1, 100) },
+    maxReplicas: { type: "integer", default: 6, description: "k8s: maximum number of app pods for the autoscaler.", check: range(1, 100) },
+    targetCpuUtilization: { type: "integer", default: 70, description: "k8s: average CPU use, in percent of the request, that the autoscaler aims for.", check: range(10, 100) },
+    cpuRequest: { type: "string", default: "100m", description: "k8s: CPU request of each app container.", check: QUANTITY_CPU },
+    cpuLimit: { type: "string", default: "1", description: "k8s: CPU limit of each app container.", check: QUANTITY_CPU },
+    memoryRequest: { type: "string", default: "192Mi", description: "k8s: memory request of each app container.", check: QUANTITY_BYTES },
+    memoryLimit: { type: "string", default: "256Mi", description: "k8s: memory limit of each app container.", check: QUANTITY_BYTES },
+    serviceType: { type: "string", default: "ClusterIP", description: "k8s: type of the app's Service.", check: oneOf("ClusterIP", "NodePort", "LoadBalancer") },
+    ingressHost: { type: "string", default: "", description: "k8s: public host name; when set, an Ingress routes it to the app.", check: optional(HOSTNAME) },
+    ingressClassName: { type: "string", default: "", description: "k8s: IngressClass of the Ingress (empty: the cluster's default class)." },
+    tlsClusterIssuer: { type: "string", default: "", description: "k8s: cert-manager ClusterIssuer that issues the Ingress certificate (empty: no TLS).", check: optional(DNS_LABEL) },
+    installCnpgOperator: { type: "boolean", default: true, description: "k8s: install the CloudNativePG operator (turn off when the cluster already runs it)." },
+    cnpgOperatorNamespace: { type: "string", default: "cnpg-system", description: "k8s: namespace of the CloudNativePG operator (where it is installed, or already runs).", check: DNS_LABEL },
+    postgresVersion: { type: "string", default: "17", description: "k8s: PostgreSQL major version of the database cluster.", check: oneOf("15", "16", "17", "18") },
+    dbInstances: { type: "integer", default: 1, description: "k8s: PostgreSQL instances (1 primary + replicas; 2 or more for failover).", check: range(1, 9) },
+    dbStorageSize: { type: "string", default: "1Gi", description: "k8s: volume size of each PostgreSQL instance.", check: QUANTITY_BYTES },
+    dbStorageClass: { type: "string", default: "", description: "k8s: StorageClass of the PostgreSQL volumes (empty: the cluster's default)." },
+    dbCpu: { type: "string", default: "500m", description: "k8s: CPU request and limit of each PostgreSQL instance.", check: QUANTITY_CPU },
+    dbMemory: { type: "string", default: "512Mi", description: "k8s: memory request and limit of each PostgreSQL instance.", check: QUANTITY_BYTES },
+    monitoring: { type: "boolean", default: false, description: "k8s: create PodMonitors for the app and PostgreSQL (needs the Prometheus Operator's CRDs)." },
+    backupDestination: { type: "string", default: "", description: "k8s: S3 URL for PostgreSQL backups and WAL, such as s3://bucket/actors (empty: no backups).", check: optional(pattern(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, "an S3 URL such as s3://my-bucket/actors")) },
+    backupEndpointUrl: { type: "string", default: "", description: "k8s: endpoint of S3-compatible storage (empty: AWS S3).", check: optional(pattern(/^https?:\/\/[^\s]+$/, "an http(s) URL")) },
+    backupS3Region: { type: "string", default: "us-east-1", description: "k8s: S3 region of backupDestination.", check: pattern(/^[a-z0-9-]{2,32}$/, "an S3 region such as us-east-1") },
+    backupSchedule: { type: "string", default: "0 0 3 * * *", description: "k8s: when to take a base backup (cron with seconds, as CloudNativePG expects).", check: pattern(/^(\S+\s+){5}\S+$/, 'a six-field cron expression such as "0 0 3 * * *"') },
+    backupRetention: { type: "string", default: "30d", description: "k8s: how long backups are kept.", check: pattern(/^[1-9][0-9]*[dwm]$/, 'a duration such as "30d", "4w" or "3m"') },
+    backupAccessKeyId: { type: "string", default: "", secret: true, description: "k8s: access key id for backupDestination." },
+    backupSecretAccessKey: { type: "string", default: "", secret: true, description: "k8s: secret access key for backupDestination." },
+    // --- Heroku
+    herokuAppName: { type: "string", default: "", description: "heroku: app name (empty: actors-<random>; names are global). An existing app of that name is adopted.", check: optional(pattern(/^[a-z][a-z0-9-]{2,29}$/, "3 to 30 lowercase letters, digits and '-', starting with a letter")) },
+    herokuRegion: { type: "string", default: "us", description: "heroku: region of the app (ignored with herokuTeam's private spaces).", check: oneOf("us", "eu") },
+    herokuTeam: { type: "string", default: "", description: "heroku: team that owns the app (empty: your personal account)." },
+    herokuApiKey: { type: "string", default: "", secret: true, description: "heroku: Platform API key (or set HEROKU_API_KEY in the environment)." },
+    herokuPostgresPlan: { type: "string", default: "essential-0", description: "heroku: Heroku Postgres plan.", check: pattern(/^(essential-[0-2]|standard-[0-9]+|premium-[0-9]+|private-[0-9]+|shield-[0-9]+)$/, "a Heroku Postgres plan such as essential-0, standard-0 or premium-0") },
+    herokuWebQuantity: { type: "integer", default: 1, description: "heroku: number of web dynos.", check: range(0, 100) },
+    herokuWebSize: { type: "string", default: "basic", description: "heroku: dyno size of the web process.", check: oneOf("eco", "basic", "standard-1x", "standard-2x", "performance-m", "performance-l", "performance-l-ram", "performance-xl", "performance-2xl", "private-s", "private-m", "private-l", "shield-s", "shield-m", "shield-l") },
+    herokuDomain: { type: "string", default: "", description: "heroku: custom domain, with a certificate from Automated Certificate Management.", check: optional(HOSTNAME) },
+    herokuLogDrainUrl: { type: "string", default: "", secret: true, description: "heroku: syslog or HTTPS URL that receives the app's logs (a log drain)." },
+    herokuPreboot: { type: "boolean", default: false, description: "heroku: start new dynos before stopping old ones on each release (preboot)." },
+} satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_SCHEMA;
+
+type Plain<K extends ConfigKey> = (typeof CONFIG_SCHEMA)[K]["default"] extends number
+    ? number
+    : (typeof CONFIG_SCHEMA)[K]["default"] extends boolean
+      ? boolean
+      : (typeof CONFIG_SCHEMA)[K]["default"] extends readonly unknown[]
+        ? string[]
+        : string;
+
+type SecretKeys = { [K in ConfigKey]: (typeof CONFIG_SCHEMA)[K] extends { secret: true } ? K : never }[ConfigKey];
+
+/** The checked settings: plain values, and secrets as Pulumi secret outputs (undefined when not set). */
+export type Settings = { [K in Exclude<ConfigKey, SecretKeys>]: Plain<K> } & {
+    [K in SecretKeys]: pulumi.Output<string> | undefined;
+} & { project: string; stack: string };
+
+/** A RunError: Pulumi prints its message and exits, without a stack trace. */
+export class ConfigError extends pulumi.RunError {
+    constructor(readonly problems: string[]) {
+        super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+const NAMESPACE = "actors";
+
+function parse(key: string, spec: KeySpec, raw: string): { value?: unknown; problem?: string } {
+    const full = `${NAMESPACE}:${key}`;
+    switch (spec.type) {
+        case "integer": {
+            const n = Number(raw.trim());
+            if (raw.trim() === "" || !Number.isInteger(n)) return { problem: `${full} must be a whole number (got ${JSON.stringify(raw)})` };
+            return { value: n };
+        }
+        case "boolean":
+            if (raw === "true" || raw === "false") return { value: raw === "true" };
+            return { problem: `${full} must be true or false (got ${JSON.stringify(raw)})` };
+        case "array": {
+            try {
+                const v = JSON.parse(raw);
+                if (Array.isArray(v) && v.every((x) => typeof x === "string")) return { value: v };
+            } catch {
+                /* reported below */
+            }
+            return { problem: `${full} must be a list of strings` };
+        }
+        default:
+            return { value: raw };
+    }
+}
+
+/** Cross-key rules: what the chosen platform needs. */
+function crossCheck(s: Record<string, any>, secretSet: (k: string) => boolean): string[] {
+    const problems: string[] = [];
+    if (s.platform === "k8s") {
+        if (!s.localImage && s.imageRepository === "")
+            problems.push("actors:imageRepository is required on k8s (a registry the cluster can pull from), unless actors:localImage is true");
+        if (s.maxReplicas < s.replicas)
+            problems.push(`actors:maxReplicas (${s.maxReplicas}) must be at least actors:replicas (${s.replicas})`);
+        if (s.tlsClusterIssuer !== "" && s.ingressHost === "")
+            problems.push("actors:tlsClusterIssuer needs actors:ingressHost (the certificate is for the Ingress host)");
+        if (s.backupDestination !== "" && !(secretSet("backupAccessKeyId") && secretSet("backupSecretAccessKey")))
+            problems.push("actors:backupDestination needs actors:backupAccessKeyId and actors:backupSecretAccessKey (set both with --secret)");
+        if (secretSet("imageRegistryPassword") && s.imageRegistryUsername === "")
+            problems.push("actors:imageRegistryPassword needs actors:imageRegistryUsername");
+    }
+    if (s.platform === "heroku") {
+        if (!secretSet("herokuApiKey") && !process.env.HEROKU_API_KEY)
+            problems.push("actors:herokuApiKey is required on heroku: `pulumi config set --secret herokuApiKey <key>`, or set HEROKU_API_KEY");
+    }
+    return problems;
+}
+
+/** Reads every setting once and checks it; throws a ConfigError listing every problem found. */
+export function loadSettings(): Settings {
+    const config = new pulumi.Config(NAMESPACE);
+    const values: Record<string, unknown> = {};
+    const problems: string[] = [];
+    const secretSet = (key: string) => (pulumi.runtime.getConfig(`${NAMESPACE}:${key}`) ?? "") !== "";
+    for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [string, KeySpec][]) {
+        if (spec.secret) {
+            if (secretSet(key) && !isSecret(`${NAMESPACE}:${key}`)) {
+                problems.push(`${NAMESPACE}:${key} is a secret: set it with \`pulumi config set --secret ${key} ...\``);
+                continue;
+            }
+            // Never read as plain text: only wrapped, and only when set.
+            values[key] = secretSet(key) ? config.requireSecret(key) : undefined;
+            continue;
+        }
+        const raw = pulumi.runtime.getConfig(`${NAMESPACE}:${key}`);
+        if (raw === undefined) {
+            values[key] = spec.default;
+            continue;
+        }
+        const parsed = parse(key, spec, raw);
+        if (parsed.problem) {
+            problems.push(parsed.problem);
+            continue;
+        }
+        const allowed = spec.check?.(parsed.value);
+        if (allowed) {
+            problems.push(`${NAMESPACE}:${key} must be ${allowed} (got ${JSON.stringify(parsed.value)})`);
+            continue;
+        }
+        values[key] = parsed.value;
+    }
+    const known = new Set(Object.keys(CONFIG_SCHEMA));
+    for (const full of Object.keys(allConfig())) {
+        const [ns, key] = full.split(":");
+        if (ns === NAMESPACE && !known.has(key)) problems.push(`${full} is not a setting of this program (see Pulumi.yaml)`);
+    }
+    if (problems.length === 0) problems.push(...crossCheck(values, secretSet));
+    if (problems.length) throw new ConfigError(problems);
+    return { ...values, project: pulumi.getProject(), stack: pulumi.getStack() } as Settings;
+}
+
+function isSecret(fullKey: string): boolean {
+    // Exported by the SDK's runtime but missing from its typings.
+    return (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(fullKey);
+}
+
+function allConfig(): Record<string, string> {
+    return pulumi.runtime.allConfig();
+}

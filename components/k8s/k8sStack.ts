@@ -1,0 +1,111 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { appEnvironment } from "../appEnv";
+import type { AppImage } from "../appImage";
+import type { Settings } from "../config";
+import { Database } from "./database";
+import { AppNetwork } from "./network";
+import { APP_PORT, WebApp } from "./web";
+
+export const DB_CLUSTER_NAME = "actors-db";
+
+export interface K8sStackArgs {
+    settings: Settings;
+    image: AppImage;
+}
+
+/** The whole Kubernetes deployment: a restricted namespace, PostgreSQL through CloudNativePG, the app and its network. */
+export class K8sStack extends pulumi.ComponentResource {
+    readonly url: pulumi.Output<string>;
+    readonly namespace: pulumi.Output<string>;
+    readonly image: pulumi.Output<string>;
+
+    constructor(name: string, args: K8sStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("actors:k8s:K8sStack", name, {}, opts);
+        const s = args.settings;
+        const provider = new k8s.Provider(
+            `${name}-provider`,
+            { ...(s.kubeContext ? { context: s.kubeContext } : {}), enableServerSideApply: true },
+            { parent: this },
+        );
+        const within = { parent: this, provider };
+
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: {
+                    name: s.namespace,
+                    labels: {
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/enforce-version": "latest",
+                        "pod-security.kubernetes.io/audit": "restricted",
+                        "pod-security.kubernetes.io/warn": "restricted",
+                    },
+                },
+            },
+            within,
+        );
+        const ns = namespace.metadata.name;
+
+        const database = new Database(
+            `${name}-db`,
+            {
+                namespace: ns,
+                clusterName: DB_CLUSTER_NAME,
+                installOperator: s.installCnpgOperator,
+                operatorNamespace: s.cnpgOperatorNamespace,
+                postgresVersion: s.postgresVersion,
+                instances: s.dbInstances,
+                storageSize: s.dbStorageSize,
+                storageClass: s.dbStorageClass,
+                cpu: s.dbCpu,
+                memory: s.dbMemory,
+                monitoring: s.monitoring,
+                backup:
+                    s.backupDestination && s.backupAccessKeyId && s.backupSecretAccessKey
+                        ? {
+                              destination: s.backupDestination,
+                              endpointUrl: s.backupEndpointUrl,
+                              region: s.backupS3Region,
+                              schedule: s.backupSchedule,
+                              retention: s.backupRetention,
+                              accessKeyId: s.backupAccessKeyId,
+                              secretAccessKey: s.backupSecretAccessKey,
+                          }
+                        : undefined,
+            },
+            within,
+        );
+
+        const web = new WebApp(
+            `${name}-web`,
+            {
+                namespace: ns,
+                image: args.image.ref,
+                imageTag: args.image.tag,
+                imagePulledFromRegistry: args.image.pushed,
+                databaseSecretName: database.appSecretName,
+                env: { ...appEnvironment(s), PORT: String(APP_PORT) },
+                replicas: s.replicas,
+                maxReplicas: s.maxReplicas,
+                targetCpuUtilization: s.targetCpuUtilization,
+                resources: { cpuRequest: s.cpuRequest, cpuLimit: s.cpuLimit, memoryRequest: s.memoryRequest, memoryLimit: s.memoryLimit },
+                serviceType: s.serviceType as "ClusterIP" | "NodePort" | "LoadBalancer",
+                monitoring: s.monitoring,
+                dependsOn: [database],
+            },
+            within,
+        );
+
+        const network = new AppNetwork(
+            `${name}-network`,
+            { namespace: ns, serviceName: web.serviceName, host: s.ingressHost, ingressClassName: s.ingressClassName, tlsClusterIssuer: s.tlsClusterIssuer },
+            within,
+        );
+
+        this.url = network.url;
+        this.namespace = ns;
+        this.image = args.image.ref;
+        this.registerOutputs({ url: this.url, namespace: this.namespace, image: this.image });
+    }
+}

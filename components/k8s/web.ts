@@ -1,0 +1,204 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    APP_SELECTOR,
+    appLabels,
+    restrictedContainerSecurity,
+    restrictedPodSecurity,
+    tmpMount,
+    tmpVolume,
+} from "./labels";
+
+export const APP_PORT = 5000;
+
+export interface WebAppArgs {
+    namespace: pulumi.Input<string>;
+    /** Image reference, pinned by digest when pushed. */
+    image: pulumi.Input<string>;
+    /** Content tag of the image: names the migration Job, so each new image migrates once. */
+    imageTag: string;
+    /** Local images are never pulled. */
+    imagePulledFromRegistry: boolean;
+    databaseSecretName: string;
+    env: Record<string, string>;
+    replicas: number;
+    maxReplicas: number;
+    targetCpuUtilization: number;
+    resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
+    serviceType: "ClusterIP" | "NodePort" | "LoadBalancer";
+    monitoring: boolean;
+    /** Resources the migration must wait for (the database). */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The app: its ServiceAccount, a migration Job that finishes before the Deployment rolls, the Deployment, a
+ * Service, an autoscaler, a disruption budget, and a PodMonitor when monitoring is on.
+ */
+export class WebApp extends pulumi.ComponentResource {
+    readonly deployment: k8s.apps.v1.Deployment;
+    readonly service: k8s.core.v1.Service;
+    readonly migrationJob: k8s.batch.v1.Job;
+    readonly serviceName: pulumi.Output<string>;
+
+    constructor(name: string, args: WebAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("actors:k8s:WebApp", name, {}, opts);
+        const parent = { parent: this };
+        const webLabels = appLabels("web");
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            { metadata: { name: "actors", namespace: args.namespace, labels: webLabels }, automountServiceAccountToken: false },
+            parent,
+        );
+        const pod = (component: "web" | "migrate", container: k8s.types.input.core.v1.Container) => ({
+            serviceAccountName: serviceAccount.metadata.name,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurity,
+            volumes: [tmpVolume],
+            containers: [
+                {
+                    image: args.image,
+                    imagePullPolicy: args.imagePulledFromRegistry ? "IfNotPresent" : "Never",
+                    env: environment(args),
+                    securityContext: restrictedContainerSecurity,
+                    volumeMounts: [tmpMount],
+                    resources: {
+                        requests: { cpu: args.resources.cpuRequest, memory: args.resources.memoryRequest },
+                        limits: { cpu: args.resources.cpuLimit, memory: args.resources.memoryLimit },
+                    },
+                    ...container,
+                },
+            ],
+        });
+
+        // The same command as Heroku's release phase; named by the image tag, so a new image runs it once, and
+        // the Deployment waits for it (Pulumi awaits a Job until it completes).
+        this.migrationJob = new k8s.batch.v1.Job(
+            `${name}-migrate`,
+            {
+                metadata: { name: `actors-migrate-${args.imageTag.replace(/^sha-/, "").slice(0, 12)}`, namespace: args.namespace, labels: appLabels("migrate") },
+                spec: {
+                    backoffLimit: 3,
+                    activeDeadlineSeconds: 900,
+                    template: {
+                        metadata: { labels: appLabels("migrate") },
+                        spec: { restartPolicy: "Never", ...pod("migrate", { name: "migrate", command: ["/app/bin/migrate", "--wait", "300"] }) },
+                    },
+                },
+            },
+            { parent: this, dependsOn: args.dependsOn, deleteBeforeReplace: true },
+        );
+
+        const probe = (path: string, period: number, failures: number) => ({
+            httpGet: { path, port: "http" },
+            periodSeconds: period,
+            timeoutSeconds: 3,
+            failureThreshold: failures,
+        });
+        this.deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: { name: "actors-web", namespace: args.namespace, labels: webLabels },
+                spec: {
+                    // No `replicas`: the autoscaler owns it (minReplicas is the floor), so `pulumi up` never fights it.
+                    revisionHistoryLimit: 5,
+                    selector: { matchLabels: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" } },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    template: {
+                        metadata: { labels: webLabels },
+                        spec: {
+                            ...pod("web", {
+                                name: "web",
+                                ports: [{ name: "http", containerPort: APP_PORT, protocol: "TCP" }],
+                                startupProbe: probe("/healthz", 2, 30),
+                                readinessProbe: probe("/readyz", 5, 3),
+                                livenessProbe: probe("/healthz", 10, 3),
+                                // Let endpoints and load balancers drop this pod before gunicorn stops listening.
+                                lifecycle: { preStop: { exec: { command: ["sleep", "5"] } } },
+                            }),
+                            // preStop (5 s) + gunicorn's graceful timeout (20 s) fit inside it.
+                            terminationGracePeriodSeconds: 30,
+                            topologySpreadConstraints: [
+                                {
+                                    maxSkew: 1,
+                                    topologyKey: "kubernetes.io/hostname",
+                                    whenUnsatisfiable: "ScheduleAnyway",
+                                    labelSelector: { matchLabels: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" } },
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            { parent: this, dependsOn: [this.migrationJob] },
+        );
+
+        this.service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: { name: "actors-web", namespace: args.namespace, labels: webLabels },
+                spec: {
+                    type: args.serviceType,
+                    selector: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" },
+                    ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+                },
+            },
+            parent,
+        );
+        this.serviceName = this.service.metadata.name;
+
+        new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            `${name}-hpa`,
+            {
+                metadata: { name: "actors-web", namespace: args.namespace, labels: webLabels },
+                spec: {
+                    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
+                    minReplicas: args.replicas,
+                    maxReplicas: args.maxReplicas,
+                    metrics: [
+                        { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuUtilization } } },
+                    ],
+                },
+            },
+            parent,
+        );
+
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            {
+                metadata: { name: "actors-web", namespace: args.namespace, labels: webLabels },
+                spec: {
+                    // With one replica a budget of 0 unavailable would block every node drain.
+                    ...(args.replicas > 1 ? { minAvailable: 1 } : { maxUnavailable: 1 }),
+                    selector: { matchLabels: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" } },
+                },
+            },
+            parent,
+        );
+
+        if (args.monitoring) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-podmonitor`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PodMonitor",
+                    metadata: { name: "actors-web", namespace: args.namespace, labels: webLabels },
+                    spec: {
+                        selector: { matchLabels: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" } },
+                        podMetricsEndpoints: [{ port: "http", path: "/metrics", interval: "30s" }],
+                    },
+                },
+                parent,
+            );
+        }
+        this.registerOutputs({ serviceName: this.serviceName });
+    }
+}
+
+function environment(args: WebAppArgs): k8s.types.input.core.v1.EnvVar[] {
+    return [
+        { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: args.databaseSecretName, key: "uri" } } },
+        ...Object.entries(args.env).map(([name, value]) => ({ name, value })),
+    ];
+}

@@ -1,0 +1,134 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+
+export const ROOT = path.resolve(__dirname, "..");
+export const REFERENCE = path.resolve(ROOT, "..", "shared", "reference");
+
+/** A value a mock hands out for a generated secret: if it shows up outside a secret, something leaked. */
+export const SENTINEL = "SENTINEL";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export interface MockResource {
+    type: string;
+    name: string;
+    inputs: any;
+    state: any;
+}
+
+export interface ProgramRun {
+    resources: MockResource[];
+    outputs: Record<string, { value: unknown; secret: boolean }>;
+    byType(type: string): MockResource[];
+    one(type: string, name?: string): MockResource;
+}
+
+/** The stack file's config (without the `config:` wrapper), as Pulumi hands it to the program. */
+export function stackConfig(stack: "k8s" | "heroku"): Record<string, string> {
+    const doc = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+function mockState(type: string, name: string, inputs: any): Record<string, unknown> {
+    const state: Record<string, any> = { ...inputs };
+    if (type.startsWith("kubernetes:") && inputs.metadata) {
+        state.metadata = { ...inputs.metadata, name: inputs.metadata.name ?? `${name}-mock`, namespace: inputs.metadata.namespace };
+    }
+    if (type === "kubernetes:helm.sh/v3:Release") state.name = inputs.name ?? `${name}-mock`;
+    if (type === "docker:index/image:Image") {
+        const digest = crypto.createHash("sha256").update(String(inputs.imageName)).digest("hex");
+        state.repoDigest = `${String(inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${digest}`;
+    }
+    if (type === "random:index/randomPassword:RandomPassword") state.result = `${SENTINEL}-password-${name}`;
+    if (type === "random:index/randomString:RandomString") state.result = `r${crypto.createHash("sha1").update(name).digest("hex").slice(0, 6)}`;
+    return state;
+}
+
+/**
+ * Runs index.ts under Pulumi's mocks with the given config (keys with namespace) and secret keys, in a fresh module
+ * registry, and returns every resource registered and the stack outputs.
+ */
+export async function runProgram(
+    config: Record<string, string>,
+    opts: { secretKeys?: string[]; stack?: string; preview?: boolean; env?: Record<string, string | undefined> } = {},
+): Promise<ProgramRun> {
+    const resources: MockResource[] = [];
+    const savedEnv: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(opts.env ?? {})) {
+        savedEnv[k] = process.env[k];
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
+    try {
+        let outputs: Record<string, { value: unknown; secret: boolean }> = {};
+        await jest.isolateModulesAsync(async () => {
+            const pulumi = await import("@pulumi/pulumi");
+            await pulumi.runtime.setMocks(
+                {
+                    newResource: (args) => {
+                        const state = mockState(args.type, args.name, args.inputs);
+                        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+                        return { id: `${args.name}-id`, state };
+                    },
+                    call: () => ({}),
+                },
+                "actors",
+                opts.stack ?? "test",
+                opts.preview ?? false,
+            );
+            pulumi.runtime.setAllConfig(config, opts.secretKeys ?? []);
+            const program = await import("../index");
+            for (const [key, value] of Object.entries(program)) {
+                if (pulumi.Output.isInstance(value)) {
+                    const out = value as any;
+                    outputs[key] = { value: await out.promise(), secret: await out.isSecret };
+                }
+            }
+            await (pulumi.runtime as any).waitForRPCs?.();
+        });
+        return {
+            resources,
+            outputs,
+            byType: (type) => resources.filter((r) => r.type === type),
+            one: (type, name) => {
+                const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+                if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
+                return found[0];
+            },
+        };
+    } finally {
+        for (const [k, v] of Object.entries(savedEnv)) {
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
+        }
+    }
+}
+
+/** The plain value with Pulumi's secret wrappers removed (for schema validation). */
+export function unwrapSecrets(value: any): any {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value && typeof value === "object") {
+        if (value[SIG_KEY] === SECRET_SIG) return unwrapSecrets(value.value);
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+/** Paths of strings containing a sentinel that are not inside a Pulumi secret. */
+export function plainSecretLeaks(value: any, sentinels: string[], where = "", inSecret = false): string[] {
+    if (typeof value === "string") return !inSecret && sentinels.some((s) => value.includes(s)) ? [where || "(root)"] : [];
+    if (Array.isArray(value)) return value.flatMap((v, i) => plainSecretLeaks(v, sentinels, `${where}[${i}]`, inSecret));
+    if (value && typeof value === "object") {
+        if (value[SIG_KEY] === SECRET_SIG) return plainSecretLeaks(value.value, sentinels, where, true);
+        return Object.entries(value).flatMap(([k, v]) => plainSecretLeaks(v, sentinels, `${where}.${k}`, inSecret));
+    }
+    return [];
+}
+
+/** A Kubernetes resource as kubectl would see it (the SDK puts apiVersion and kind into the inputs). */
+export function asKubernetesObject(resource: MockResource): Record<string, any> | undefined {
+    if (!resource.type.startsWith("kubernetes:") || !resource.inputs?.apiVersion || !resource.inputs?.kind) return undefined;
+    return unwrapSecrets(resource.inputs);
+}
