@@ -132,3 +132,36 @@ export function asKubernetesObject(resource: MockResource): Record<string, any> 
     if (!resource.type.startsWith("kubernetes:") || !resource.inputs?.apiVersion || !resource.inputs?.kind) return undefined;
     return unwrapSecrets(resource.inputs);
 }
+
+/** Validates a Kubernetes object with kubernetes-models (required fields, types, enums, quantities). */
+export function validateKubernetesObject(obj: Record<string, any>): void {
+    const [groupVersion, kind] = [String(obj.apiVersion), String(obj.kind)];
+    const modulePath = groupVersion.includes("/") ? `kubernetes-models/${groupVersion}/${kind}` : `kubernetes-models/v1/${kind}`;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const Model = require(modulePath)[kind];
+    new Model(obj).validate();
+}
+
+/** Ajv for a JSON schema of the given draft, strict about nothing but the schema's own rules. */
+export function compileSchema(schema: object, draft: "04" | "07" = "07"): (data: unknown) => string[] {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const Ajv = draft === "04" ? require("ajv-draft-04") : require("ajv");
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const addFormats = require("ajv-formats");
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const validate = ajv.compile(schema);
+    return (data: unknown) => (validate(data) ? [] : validate.errors.map((e: any) => `${e.instancePath || "/"} ${e.message}`));
+}
+
+export function readReference(file: string): any {
+    return JSON.parse(fs.readFileSync(path.join(REFERENCE, file), "utf8"));
+}
+
+/** The openAPIV3Schema of one CloudNativePG CRD (by kind) from the reference CRDs. */
+export function cnpgCrdSchema(kind: string): any {
+    const docs = yaml.loadAll(fs.readFileSync(path.join(REFERENCE, "cnpg-1.30.0-crds.yaml"), "utf8")) as any[];
+    const crd = docs.find((d) => d?.kind === "CustomResourceDefinition" && d.spec.names.kind === kind);
+    if (!crd) throw new Error(`no CRD for ${kind}`);
+    return crd.spec.versions.find((v: any) => v.name === "v1").schema.openAPIV3Schema;
+}
