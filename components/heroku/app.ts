@@ -1,0 +1,90 @@
+import * as pulumi from "@pulumi/pulumi";
+import { App, HerokuApiError } from "./api";
+import { HerokuProvider } from "./provider";
+
+export interface HerokuAppInputs {
+    name: string;
+    region: string;
+    team: string;
+}
+
+export interface HerokuAppOutputs extends HerokuAppInputs {
+    appId: string;
+    webUrl: string;
+    /** True when the app existed before and was adopted: destroying the stack then leaves it in place. */
+    adopted: boolean;
+}
+
+/** A Heroku app on the container stack; an existing app of the same name (that the key can see) is adopted. */
+export class HerokuAppProvider extends HerokuProvider {
+    async create(inputs: HerokuAppInputs): Promise<pulumi.dynamic.CreateResult<HerokuAppOutputs>> {
+        const api = this.api();
+        const existing = await api.find<App>(`/apps/${inputs.name}`);
+        if (existing) {
+            if (existing.build_stack?.name !== "container" && existing.stack.name !== "container") {
+                await api.request("PATCH", `/apps/${existing.id}`, { body: { build_stack: "container" } });
+            }
+            return { id: existing.id, outs: outputs(inputs, existing, true) };
+        }
+        const body = { name: inputs.name, region: inputs.region, stack: "container" };
+        let app: App;
+        try {
+            app = inputs.team
+                ? await api.request<App>("POST", "/teams/apps", { body: { ...body, team: inputs.team } })
+                : await api.request<App>("POST", "/apps", { body });
+        } catch (err) {
+            // A failure after Heroku created the app (5xx, timeout) must not create a second one: look again.
+            const created = await api.find<App>(`/apps/${inputs.name}`);
+            if (!created) throw err;
+            app = created;
+        }
+        return { id: app.id, outs: outputs(inputs, app, false) };
+    }
+
+    async read(id: string, props: HerokuAppOutputs): Promise<pulumi.dynamic.ReadResult<HerokuAppOutputs>> {
+        const app = await this.api().find<App>(`/apps/${id}`);
+        if (!app) return { id: "", props };
+        return { id: app.id, props: outputs({ ...props, name: app.name, region: app.region.name }, app, props.adopted) };
+    }
+
+    async diff(id: string, olds: HerokuAppOutputs, news: HerokuAppInputs): Promise<pulumi.dynamic.DiffResult> {
+        const replaces = (["region", "team"] as const).filter((k) => olds[k] !== news[k]);
+        const changes = replaces.length > 0 || olds.name !== news.name;
+        return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
+    }
+
+    async update(id: string, olds: HerokuAppOutputs, news: HerokuAppInputs): Promise<pulumi.dynamic.UpdateResult<HerokuAppOutputs>> {
+        const app = await this.api().request<App>("PATCH", `/apps/${id}`, { body: { name: news.name } });
+        return { outs: outputs(news, app, olds.adopted) };
+    }
+
+    async delete(id: string, props: HerokuAppOutputs): Promise<void> {
+        if (props.adopted) return;
+        try {
+            await this.api().request("DELETE", `/apps/${id}`);
+        } catch (err) {
+            if (!(err instanceof HerokuApiError && err.status === 404)) throw err;
+        }
+    }
+}
+
+function outputs(inputs: HerokuAppInputs, app: App, adopted: boolean): HerokuAppOutputs {
+    return { ...inputs, name: app.name, appId: app.id, webUrl: app.web_url ?? `https://${app.name}.herokuapp.com/`, adopted };
+}
+
+export interface HerokuAppArgs {
+    name: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    team: pulumi.Input<string>;
+}
+
+export class HerokuApp extends pulumi.dynamic.Resource {
+    declare readonly name: pulumi.Output<string>;
+    declare readonly appId: pulumi.Output<string>;
+    declare readonly webUrl: pulumi.Output<string>;
+    declare readonly adopted: pulumi.Output<boolean>;
+
+    constructor(name: string, args: HerokuAppArgs, opts?: pulumi.CustomResourceOptions, provider = new HerokuAppProvider()) {
+        super(provider, name, { ...args, appId: undefined, webUrl: undefined, adopted: undefined }, opts, "actors", "HerokuApp");
+    }
+}

@@ -1,0 +1,49 @@
+import * as pulumi from "@pulumi/pulumi";
+import { HerokuProvider } from "./provider";
+
+export interface ConfigVarsInputs {
+    appId: string;
+    /** Exactly the keys this stack owns; other config vars on the app (DATABASE_URL, ...) are never touched. */
+    vars: Record<string, string>;
+}
+
+/** PATCH body: the new values, and null (delete) for each owned key the program no longer sets. */
+export function configVarsPatch(olds: Record<string, string>, news: Record<string, string>): Record<string, string | null> {
+    const patch: Record<string, string | null> = { ...news };
+    for (const key of Object.keys(olds)) if (!(key in news)) patch[key] = null;
+    return patch;
+}
+
+export class ConfigVarsProvider extends HerokuProvider {
+    async create(inputs: ConfigVarsInputs): Promise<pulumi.dynamic.CreateResult<ConfigVarsInputs>> {
+        await this.api().request("PATCH", `/apps/${inputs.appId}/config-vars`, { body: inputs.vars });
+        return { id: `${inputs.appId}/config-vars`, outs: inputs };
+    }
+
+    async read(id: string, props: ConfigVarsInputs): Promise<pulumi.dynamic.ReadResult<ConfigVarsInputs>> {
+        const current = await this.api().request<Record<string, string>>("GET", `/apps/${props.appId}/config-vars`);
+        const vars = Object.fromEntries(Object.keys(props.vars).filter((k) => k in current).map((k) => [k, current[k]]));
+        return { id, props: { ...props, vars } };
+    }
+
+    async diff(id: string, olds: ConfigVarsInputs, news: ConfigVarsInputs): Promise<pulumi.dynamic.DiffResult> {
+        const changed = JSON.stringify(Object.entries(olds.vars).sort()) !== JSON.stringify(Object.entries(news.vars).sort());
+        return { changes: changed || olds.appId !== news.appId, replaces: olds.appId !== news.appId ? ["appId"] : [] };
+    }
+
+    async update(id: string, olds: ConfigVarsInputs, news: ConfigVarsInputs): Promise<pulumi.dynamic.UpdateResult<ConfigVarsInputs>> {
+        await this.api().request("PATCH", `/apps/${news.appId}/config-vars`, { body: configVarsPatch(olds.vars, news.vars) });
+        return { outs: news };
+    }
+
+    async delete(id: string, props: ConfigVarsInputs): Promise<void> {
+        await this.api().request("PATCH", `/apps/${props.appId}/config-vars`, { body: configVarsPatch(props.vars, {}) });
+    }
+}
+
+export class ConfigVars extends pulumi.dynamic.Resource {
+    constructor(name: string, args: { appId: pulumi.Input<string>; vars: pulumi.Input<Record<string, pulumi.Input<string>>> }, opts?: pulumi.CustomResourceOptions, provider = new ConfigVarsProvider()) {
+        // Values may be secrets: the whole map is stored encrypted.
+        super(provider, name, { appId: args.appId, vars: pulumi.secret(args.vars) }, opts, "actors", "ConfigVars");
+    }
+}

@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { appEnvironment } from "../appEnv";
+import type { AppImage } from "../appImage";
+import type { Settings } from "../config";
+import { PostgresAddon } from "./addon";
+import { HerokuApp } from "./app";
+import { ConfigVars } from "./configVars";
+import { HerokuAppFeature, HerokuDomain, HerokuLogDrain } from "./extras";
+import { HerokuFormation } from "./formation";
+import { ContainerRelease } from "./release";
+
+export interface HerokuStackArgs {
+    settings: Settings;
+    image: AppImage;
+}
+
+/**
+ * The Heroku deployment, through the Platform API: the app on the container stack, Heroku Postgres (which sets
+ * DATABASE_URL), the config vars this stack owns, the image released to web and to the release phase (migrations),
+ * the formation, and optionally a custom domain with ACM, a log drain and preboot.
+ */
+export class HerokuStack extends pulumi.ComponentResource {
+    readonly url: pulumi.Output<string>;
+    readonly appName: pulumi.Output<string>;
+    readonly image: pulumi.Output<string>;
+
+    constructor(name: string, args: HerokuStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("actors:heroku:HerokuStack", name, {}, opts);
+        const s = args.settings;
+        const parent = { parent: this };
+
+        // Heroku app names are global: without a configured name, a stable random suffix keeps this stack's own.
+        const appName = s.herokuAppName
+            ? pulumi.output(s.herokuAppName)
+            : new random.RandomString(`${name}-suffix`, { length: 8, special: false, upper: false }, parent).result.apply((r) => `actors-${r}`);
+
+        const app = new HerokuApp(`${name}-app`, { name: appName, region: s.herokuRegion, team: s.herokuTeam }, parent);
+        const database = new PostgresAddon(`${name}-postgres`, { appId: app.appId, plan: s.herokuPostgresPlan, attachment: "DATABASE" }, parent);
+        const configVars = new ConfigVars(`${name}-config`, { appId: app.appId, vars: appEnvironment(s) }, parent);
+        const features = s.herokuPreboot ? [new HerokuAppFeature(`${name}-preboot`, { appId: app.appId, feature: "preboot", enabled: true }, parent)] : [];
+
+        // Released after the database and config exist, so the release phase's migrations find DATABASE_URL.
+        const release = new ContainerRelease(
+            `${name}-release`,
+            { appId: app.appId, appName: app.name, image: args.image.imageName, processTypes: ["web", "release"] },
+            { parent: this, dependsOn: [database, configVars, ...features] },
+        );
+        new HerokuFormation(
+            `${name}-formation`,
+            { appId: app.appId, processes: { web: { quantity: s.herokuWebQuantity, size: s.herokuWebSize } } },
+            { parent: this, dependsOn: [release] },
+        );
+
+        let url = app.webUrl;
+        if (s.herokuDomain) {
+            new HerokuDomain(`${name}-domain`, { appId: app.appId, hostname: s.herokuDomain }, parent);
+            url = pulumi.output(`https://${s.herokuDomain}/`);
+        }
+        if (s.herokuLogDrainUrl) new HerokuLogDrain(`${name}-log-drain`, { appId: app.appId, url: s.herokuLogDrainUrl }, parent);
+
+        this.url = url;
+        this.appName = app.name;
+        this.image = pulumi.interpolate`registry.heroku.com/${app.name}/web@${release.digests.apply((d) => d?.web ?? "")}`;
+        this.registerOutputs({ url: this.url, appName: this.appName, image: this.image });
+    }
+}

@@ -1,0 +1,294 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { HerokuApiError, HerokuClient } from "../components/heroku/api";
+import { PostgresAddonProvider } from "../components/heroku/addon";
+import { HerokuAppProvider } from "../components/heroku/app";
+import { ConfigVarsProvider } from "../components/heroku/configVars";
+import { AppFeatureProvider, DomainProvider, LogDrainProvider } from "../components/heroku/extras";
+import { FormationProvider } from "../components/heroku/formation";
+import { ContainerReleaseProvider, dockerCliPusher, ImagePusher } from "../components/heroku/release";
+import { HerokuEmulator, validateRequest } from "./herokuEmulator";
+
+let emulator: HerokuEmulator;
+let sleeps: number[];
+const client = () =>
+    new HerokuClient({ apiKey: emulator.apiKey, apiUrl: emulator.url, registryUrl: emulator.url, timeoutMs: 500, maxAttempts: 4, sleep: async (ms) => void sleeps.push(ms) });
+
+beforeEach(async () => {
+    emulator = await new HerokuEmulator().start();
+    sleeps = [];
+});
+afterEach(async () => {
+    expect(emulator.invalid).toEqual([]); // every request this test made matched the Platform API schema
+    await emulator.stop();
+});
+
+const noKey = (value: unknown) => expect(JSON.stringify(value)).not.toContain(emulator.apiKey);
+
+async function newApp(name = "actors-test1") {
+    const { id, outs } = await new HerokuAppProvider(client).create({ name, region: "eu", team: "" });
+    return { id, outs };
+}
+
+describe("the schema validator itself", () => {
+    it("rejects requests the Platform API would refuse", () => {
+        expect(validateRequest("POST", "/apps/x/addons", {}, "application/vnd.heroku+json; version=3")).not.toEqual([]);
+        expect(validateRequest("PATCH", "/apps/x/formation", { updates: [{ type: "web", quantity: "two" }] }, "application/vnd.heroku+json; version=3")).not.toEqual([]);
+        expect(validateRequest("PATCH", "/apps/x/formation", { updates: [{ type: "web", docker_image: "latest" }] }, "application/vnd.heroku+json; version=3.docker-releases")).not.toEqual([]);
+        expect(validateRequest("POST", "/nowhere", {}, "")).toEqual(["POST /nowhere is not an endpoint of the Platform API"]);
+        expect(validateRequest("POST", "/apps", { name: "ok-name", region: "eu", stack: "container" }, "application/vnd.heroku+json; version=3")).toEqual([]);
+    });
+});
+
+describe("client", () => {
+    it("retries 429 after Retry-After and 500 on reads, then succeeds", async () => {
+        await newApp();
+        emulator.inject({ method: "GET", path: /^\/apps\/actors-test1$/, status: 429, headers: { "Retry-After": "3" } });
+        emulator.inject({ method: "GET", path: /^\/apps\/actors-test1$/, status: 500 });
+        const app = await client().request<any>("GET", "/apps/actors-test1");
+        expect(app.name).toBe("actors-test1");
+        expect(sleeps[0]).toBe(3000);
+        expect(sleeps).toHaveLength(2);
+    });
+
+    it("retries a read that times out", async () => {
+        await newApp();
+        emulator.inject({ method: "GET", path: /^\/apps\/actors-test1$/, delayMs: 900 });
+        expect((await client().request<any>("GET", "/apps/actors-test1")).name).toBe("actors-test1");
+        expect(sleeps).toHaveLength(1);
+    });
+
+    it("gives up after the bounded attempts with Heroku's id and message, never the key", async () => {
+        for (let i = 0; i < 4; i++) emulator.inject({ method: "GET", path: /^\/apps\/x$/, status: 503 });
+        const err = await client().request("GET", "/apps/x").catch((e) => e);
+        expect(err).toBeInstanceOf(HerokuApiError);
+        expect(err.message).toBe("Heroku API GET /apps/x failed: 503 internal_server_error: Injected fault.");
+        expect(sleeps).toHaveLength(3);
+        noKey(err.message + err.stack);
+    });
+
+    it("does not repeat a POST that failed on the server", async () => {
+        emulator.inject({ method: "POST", path: /^\/apps$/, status: 500 });
+        await expect(client().request("POST", "/apps", { body: { name: "actors-x" } })).rejects.toThrow("500");
+        expect(emulator.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+    });
+
+    it("refuses an empty key with a message naming the settings", () => {
+        expect(() => new HerokuClient({ apiKey: "" })).toThrow("set actors:herokuApiKey (--secret) or HEROKU_API_KEY");
+    });
+});
+
+describe("app", () => {
+    it("creates a container-stack app, reads it and deletes it", async () => {
+        const provider = new HerokuAppProvider(client);
+        const { id, outs } = await newApp();
+        expect(emulator.apps.get(id)).toMatchObject({ name: "actors-test1", region: { name: "eu" }, stack: { name: "container" } });
+        expect(outs).toMatchObject({ appId: id, adopted: false, webUrl: expect.stringContaining("actors-test1") });
+        expect((await provider.read(id, outs)).props.name).toBe("actors-test1");
+        await provider.delete(id, outs);
+        expect(emulator.apps.size).toBe(0);
+        await provider.delete(id, outs); // already gone: fine
+        expect((await provider.read(id, outs)).id).toBe("");
+    });
+
+    it("does not create a second app when Heroku fails after creating it", async () => {
+        emulator.inject({ method: "POST", path: /^\/apps$/, status: 500, afterHandling: true });
+        const { outs } = await newApp();
+        expect(emulator.apps.size).toBe(1);
+        expect(outs.name).toBe("actors-test1");
+    });
+
+    it("adopts an existing app of that name and leaves it in place on delete", async () => {
+        const first = await newApp();
+        const provider = new HerokuAppProvider(client);
+        const adopted = await provider.create({ name: "actors-test1", region: "eu", team: "" });
+        expect(adopted.id).toBe(first.id);
+        expect(adopted.outs.adopted).toBe(true);
+        await provider.delete(adopted.id, adopted.outs);
+        expect(emulator.apps.size).toBe(1);
+    });
+
+    it("renames in place; a new region or team is a replace", async () => {
+        const provider = new HerokuAppProvider(client);
+        const { id, outs } = await newApp();
+        expect(await provider.diff(id, outs, { ...outs, name: "actors-renamed" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect((await provider.diff(id, outs, { ...outs, region: "us" })).replaces).toEqual(["region"]);
+        expect((await provider.diff(id, outs, { name: outs.name, region: outs.region, team: outs.team })).changes).toBe(false);
+        const renamed = await provider.update(id, outs, { name: "actors-renamed", region: "eu", team: "" });
+        expect(renamed.outs!.name).toBe("actors-renamed");
+    });
+
+    it("creates team apps through /teams/apps", async () => {
+        await new HerokuAppProvider(client).create({ name: "actors-team1", region: "us", team: "acme" });
+        expect(emulator.requests.find((r) => r.method === "POST")!.path).toBe("/teams/apps");
+    });
+});
+
+describe("postgres add-on", () => {
+    it("provisions once, waits until provisioned, and gives the app DATABASE_URL", async () => {
+        const { id: appId } = await newApp();
+        emulator.inject({ method: "POST", path: /\/addons$/, status: 500, afterHandling: true });
+        const provider = new PostgresAddonProvider(client);
+        const { id, outs } = await provider.create({ appId, plan: "essential-0", attachment: "DATABASE", provisionTimeoutMs: 5000 });
+        expect(emulator.addons.size).toBe(1);
+        expect(outs.state).toBe("provisioned");
+        expect(emulator.addons.get(id)!.plan.name).toBe("heroku-postgresql:essential-0");
+        expect(emulator.configVars.get(appId)!.DATABASE_URL).toMatch(/^postgres:\/\//);
+        expect(emulator.requests.find((r) => r.method === "POST" && r.path.endsWith("/addons"))!.body).toEqual({
+            plan: "heroku-postgresql:essential-0",
+            attachment: { name: "DATABASE" },
+        });
+    });
+
+    it("changes plan in place within a tier and replaces across tiers", async () => {
+        const { id: appId } = await newApp();
+        const provider = new PostgresAddonProvider(client);
+        const { id, outs } = await provider.create({ appId, plan: "essential-0", attachment: "DATABASE", provisionTimeoutMs: 5000 });
+        expect(await provider.diff(id, outs, { ...outs, plan: "essential-1" })).toEqual({ changes: true, replaces: [] });
+        expect(await provider.diff(id, outs, { ...outs, plan: "standard-0" })).toEqual({ changes: true, replaces: ["plan"] });
+        await provider.update(id, outs, { ...outs, plan: "essential-1" });
+        expect(emulator.addons.get(id)!.plan.name).toBe("heroku-postgresql:essential-1");
+        await provider.delete(id, outs);
+        expect(emulator.addons.size).toBe(0);
+    });
+});
+
+describe("config vars", () => {
+    it("sets exactly the owned keys, removes dropped ones, and never touches DATABASE_URL", async () => {
+        const { id: appId } = await newApp();
+        emulator.configVars.get(appId)!.DATABASE_URL = "postgres://from-addon";
+        const provider = new ConfigVarsProvider(client);
+        const { id, outs } = await provider.create({ appId, vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "2", FEATURE_X: "on" } });
+        await provider.update(id, outs, { appId, vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "3" } });
+        expect(emulator.configVars.get(appId)).toEqual({ DATABASE_URL: "postgres://from-addon", PGSSLMODE: "require", WEB_CONCURRENCY: "3" });
+        expect(await provider.diff(id, { appId, vars: { A: "1" } }, { appId, vars: { A: "1" } })).toEqual({ changes: false, replaces: [] });
+        await provider.delete(id, { appId, vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "3" } });
+        expect(emulator.configVars.get(appId)).toEqual({ DATABASE_URL: "postgres://from-addon" });
+    });
+});
+
+describe("container release", () => {
+    const fakePush = (): ImagePusher & { calls: string[][] } => {
+        const calls: string[][] = [];
+        return {
+            calls,
+            async push(localImage, targets) {
+                calls.push(targets);
+                const digest = `sha256:${require("crypto").createHash("sha256").update(localImage).digest("hex")}`;
+                for (const target of targets) {
+                    const [, app, type] = target.split("/");
+                    emulator.pushed(app, type, digest);
+                }
+            },
+        };
+    };
+
+    it("pushes web and release, releases the config digest and follows it to succeeded", async () => {
+        const { id: appId, outs: app } = await newApp();
+        const pusher = fakePush();
+        const provider = new ContainerReleaseProvider(client, pusher);
+        const { outs } = await provider.create({ appId, appName: app.name, image: "actors:sha-1", processTypes: ["web", "release"], releaseTimeoutMs: 5000 });
+        const host = new URL(emulator.url).host;
+        expect(pusher.calls).toEqual([[`${host}/actors-test1/web`, `${host}/actors-test1/release`]]);
+        expect(outs.status).toBe("succeeded");
+        expect(outs.digests.web).toMatch(/^sha256:[0-9a-f]{64}$/);
+        expect(emulator.formation.get(appId)!.get("web")!.docker_image).toBe(outs.digests.web);
+        expect(emulator.formation.get(appId)!.get("release")!.docker_image).toBe(outs.digests.release);
+        const patch = emulator.requests.find((r) => r.method === "PATCH" && r.path.endsWith("/formation"))!;
+        expect(patch.accept).toBe("application/vnd.heroku+json; version=3.docker-releases");
+        noKey(outs);
+    });
+
+    it("only a new image triggers a release", async () => {
+        const provider = new ContainerReleaseProvider(client, fakePush());
+        const olds = { appId: "a", appName: "n", image: "actors:sha-1", processTypes: ["web", "release"], digests: {}, releaseId: "r", releaseVersion: 2, status: "succeeded" };
+        expect((await provider.diff("r", olds, { ...olds })).changes).toBe(false);
+        expect((await provider.diff("r", olds, { ...olds, image: "actors:sha-2" })).changes).toBe(true);
+    });
+
+    it("a failed release phase fails the update and shows its output", async () => {
+        const { id: appId, outs: app } = await newApp();
+        emulator.nextReleaseStatus = "failed";
+        emulator.releaseOutput = "Running release command...\nactors: configuration error: DATABASE_URL is not set\n";
+        const provider = new ContainerReleaseProvider(client, fakePush());
+        const err = await provider.create({ appId, appName: app.name, image: "actors:sha-2", processTypes: ["web", "release"], releaseTimeoutMs: 5000 }).catch((e) => e);
+        expect(err.message).toContain("release v2 of actors-test1 failed; the previous release keeps serving.");
+        expect(err.message).toContain("actors: configuration error: DATABASE_URL is not set");
+        noKey(err.message);
+    });
+
+    it("refuses an image the registry holds in another format", async () => {
+        const { id: appId, outs: app } = await newApp();
+        const pusher: ImagePusher = {
+            async push(_local, targets) {
+                for (const t of targets) {
+                    const [, a, type] = t.split("/");
+                    emulator.pushed(a, type, `sha256:${"2".repeat(64)}`);
+                    emulator.manifests.get(`${a}/${type}`).mediaType = "application/vnd.oci.image.index.v1+json";
+                }
+            },
+        };
+        const err = await new ContainerReleaseProvider(client, pusher).create({ appId, appName: app.name, image: "actors:sha-3", processTypes: ["web"] }).catch((e) => e);
+        expect(err.message).toContain("not a Docker v2 schema 2 manifest");
+    });
+
+    it("the docker CLI pusher logs in through a throwaway config, never an argument", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-docker-"));
+        const log = path.join(dir, "log");
+        const fake = path.join(dir, "docker");
+        fs.writeFileSync(fake, `#!/bin/sh\necho "$@" >> ${log}\ncat "$DOCKER_CONFIG/config.json" >> ${log}\necho >> ${log}\n`, { mode: 0o755 });
+        process.env.DOCKER_CLI = fake;
+        try {
+            await dockerCliPusher.push("actors:sha-1", ["registry.heroku.com/app1/web"], "registry.heroku.com", "key-123");
+        } finally {
+            delete process.env.DOCKER_CLI;
+        }
+        const lines = fs.readFileSync(log, "utf8").trim().split("\n");
+        expect(lines[0]).toBe("tag actors:sha-1 registry.heroku.com/app1/web");
+        expect(lines[2]).toBe("push registry.heroku.com/app1/web");
+        expect(JSON.parse(lines[1])).toEqual({ auths: { "registry.heroku.com": { auth: Buffer.from("_:key-123").toString("base64") } } });
+        expect(lines[0] + lines[2]).not.toContain("key-123");
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+});
+
+describe("formation, domain, log drain, preboot", () => {
+    it("scales web with its dyno size", async () => {
+        const { id: appId } = await newApp();
+        const provider = new FormationProvider(client);
+        const { id, outs } = await provider.create({ appId, processes: { web: { quantity: 2, size: "standard-1x" } } });
+        expect(emulator.formation.get(appId)!.get("web")).toMatchObject({ quantity: 2, dyno_size: { name: "Standard-1x" } });
+        expect((await provider.read(id, outs)).props.processes).toEqual({ web: { quantity: 2, size: "standard-1x" } });
+    });
+
+    it("adds a domain with ACM, a log drain and preboot, idempotently", async () => {
+        const { id: appId } = await newApp();
+        const domains = new DomainProvider(client);
+        await domains.create({ appId, hostname: "actors.example.com" });
+        await domains.create({ appId, hostname: "actors.example.com" });
+        expect(emulator.domains.get(appId)).toHaveLength(1);
+        expect(emulator.requests.some((r) => r.method === "POST" && r.path.endsWith("/acm"))).toBe(true);
+        const drains = new LogDrainProvider(client);
+        const drain = await drains.create({ appId, url: "syslog+tls://logs.example.com:6514" });
+        await drains.delete(drain.id, { appId });
+        expect(emulator.drains.get(appId)).toEqual([]);
+        await new AppFeatureProvider(client).create({ appId, feature: "preboot", enabled: true });
+        expect(emulator.features.get(appId)).toEqual({ preboot: true });
+    });
+});
+
+describe("configure", () => {
+    it("takes the API key from the stack's secret config, not from inputs", async () => {
+        const provider = new HerokuAppProvider();
+        await provider.configure({ config: { get: (k: string) => (k === "actors:herokuApiKey" ? emulator.apiKey : undefined), require: () => "" } });
+        process.env.HEROKU_API_URL = emulator.url;
+        try {
+            const { outs } = await provider.create({ name: "actors-cfg1", region: "us", team: "" });
+            expect(outs.name).toBe("actors-cfg1");
+            noKey(outs);
+        } finally {
+            delete process.env.HEROKU_API_URL;
+        }
+    });
+});
