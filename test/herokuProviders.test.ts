@@ -61,7 +61,7 @@ describe("client", () => {
 
     it("gives up after the bounded attempts with Heroku's id and message, never the key", async () => {
         for (let i = 0; i < 4; i++) emulator.inject({ method: "GET", path: /^\/apps\/x$/, status: 503 });
-        const err = await client().request("GET", "/apps/x").catch((e) => e);
+        const err: any = await client().request("GET", "/apps/x").catch((e) => e);
         expect(err).toBeInstanceOf(HerokuApiError);
         expect(err.message).toBe("Heroku API GET /apps/x failed: 503 internal_server_error: Injected fault.");
         expect(sleeps).toHaveLength(3);

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AddOn, HerokuApiError } from "./api";
-import { HerokuProvider, waitFor } from "./provider";
+import { Created, HerokuProvider, Read, Updated, waitFor } from "./provider";
 
 export const POSTGRES_SERVICE = "heroku-postgresql";
 
@@ -25,7 +25,7 @@ export function planTier(plan: string): string {
 }
 
 export class PostgresAddonProvider extends HerokuProvider {
-    async create(inputs: PostgresAddonInputs): Promise<pulumi.dynamic.CreateResult<PostgresAddonOutputs>> {
+    async create(inputs: PostgresAddonInputs): Promise<Created<PostgresAddonOutputs>> {
         const api = this.api();
         let addon = await this.attached(inputs);
         if (!addon) {
@@ -43,7 +43,7 @@ export class PostgresAddonProvider extends HerokuProvider {
         return { id: ready.id, outs: outputs(inputs, ready) };
     }
 
-    async read(id: string, props: PostgresAddonOutputs): Promise<pulumi.dynamic.ReadResult<PostgresAddonOutputs>> {
+    async read(id: string, props: PostgresAddonOutputs): Promise<Read<PostgresAddonOutputs>> {
         const addon = await this.api().find<AddOn>(`/apps/${props.appId}/addons/${id}`);
         if (!addon) return { id: "", props };
         return { id, props: outputs({ ...props, plan: addon.plan.name.replace(`${POSTGRES_SERVICE}:`, "") }, addon) };
@@ -57,7 +57,7 @@ export class PostgresAddonProvider extends HerokuProvider {
         return { changes: replaces.length > 0 || olds.plan !== news.plan, replaces };
     }
 
-    async update(id: string, olds: PostgresAddonOutputs, news: PostgresAddonInputs): Promise<pulumi.dynamic.UpdateResult<PostgresAddonOutputs>> {
+    async update(id: string, olds: PostgresAddonOutputs, news: PostgresAddonInputs): Promise<Updated<PostgresAddonOutputs>> {
         await this.api().request<AddOn>("PATCH", `/apps/${news.appId}/addons/${id}`, {
             body: { plan: `${POSTGRES_SERVICE}:${news.plan}` },
         });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { App, HerokuApiError } from "./api";
-import { HerokuProvider } from "./provider";
+import { Created, HerokuProvider, Read, Updated } from "./provider";
 
 export interface HerokuAppInputs {
     name: string;
@@ -17,7 +17,7 @@ export interface HerokuAppOutputs extends HerokuAppInputs {
 
 /** A Heroku app on the container stack; an existing app of the same name (that the key can see) is adopted. */
 export class HerokuAppProvider extends HerokuProvider {
-    async create(inputs: HerokuAppInputs): Promise<pulumi.dynamic.CreateResult<HerokuAppOutputs>> {
+    async create(inputs: HerokuAppInputs): Promise<Created<HerokuAppOutputs>> {
         const api = this.api();
         const existing = await api.find<App>(`/apps/${inputs.name}`);
         if (existing) {
@@ -41,7 +41,7 @@ export class HerokuAppProvider extends HerokuProvider {
         return { id: app.id, outs: outputs(inputs, app, false) };
     }
 
-    async read(id: string, props: HerokuAppOutputs): Promise<pulumi.dynamic.ReadResult<HerokuAppOutputs>> {
+    async read(id: string, props: HerokuAppOutputs): Promise<Read<HerokuAppOutputs>> {
         const app = await this.api().find<App>(`/apps/${id}`);
         if (!app) return { id: "", props };
         return { id: app.id, props: outputs({ ...props, name: app.name, region: app.region.name }, app, props.adopted) };
@@ -53,7 +53,7 @@ export class HerokuAppProvider extends HerokuProvider {
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
     }
 
-    async update(id: string, olds: HerokuAppOutputs, news: HerokuAppInputs): Promise<pulumi.dynamic.UpdateResult<HerokuAppOutputs>> {
+    async update(id: string, olds: HerokuAppOutputs, news: HerokuAppInputs): Promise<Updated<HerokuAppOutputs>> {
         const app = await this.api().request<App>("PATCH", `/apps/${id}`, { body: { name: news.name } });
         return { outs: outputs(news, app, olds.adopted) };
     }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HerokuProvider } from "./provider";
+import { Created, HerokuProvider, Read, Updated } from "./provider";
 
 export interface ConfigVarsInputs {
     appId: string;
@@ -15,12 +15,12 @@ export function configVarsPatch(olds: Record<string, string>, news: Record<strin
 }
 
 export class ConfigVarsProvider extends HerokuProvider {
-    async create(inputs: ConfigVarsInputs): Promise<pulumi.dynamic.CreateResult<ConfigVarsInputs>> {
+    async create(inputs: ConfigVarsInputs): Promise<Created<ConfigVarsInputs>> {
         await this.api().request("PATCH", `/apps/${inputs.appId}/config-vars`, { body: inputs.vars });
         return { id: `${inputs.appId}/config-vars`, outs: inputs };
     }
 
-    async read(id: string, props: ConfigVarsInputs): Promise<pulumi.dynamic.ReadResult<ConfigVarsInputs>> {
+    async read(id: string, props: ConfigVarsInputs): Promise<Read<ConfigVarsInputs>> {
         const current = await this.api().request<Record<string, string>>("GET", `/apps/${props.appId}/config-vars`);
         const vars = Object.fromEntries(Object.keys(props.vars).filter((k) => k in current).map((k) => [k, current[k]]));
         return { id, props: { ...props, vars } };
@@ -31,7 +31,7 @@ export class ConfigVarsProvider extends HerokuProvider {
         return { changes: changed || olds.appId !== news.appId, replaces: olds.appId !== news.appId ? ["appId"] : [] };
     }
 
-    async update(id: string, olds: ConfigVarsInputs, news: ConfigVarsInputs): Promise<pulumi.dynamic.UpdateResult<ConfigVarsInputs>> {
+    async update(id: string, olds: ConfigVarsInputs, news: ConfigVarsInputs): Promise<Updated<ConfigVarsInputs>> {
         await this.api().request("PATCH", `/apps/${news.appId}/config-vars`, { body: configVarsPatch(olds.vars, news.vars) });
         return { outs: news };
     }

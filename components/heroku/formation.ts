@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Formation } from "./api";
-import { HerokuProvider } from "./provider";
+import { Created, HerokuProvider, Read, Updated } from "./provider";
 
 export interface FormationInputs {
     appId: string;
@@ -14,12 +14,12 @@ function updates(processes: FormationInputs["processes"]) {
 
 /** Quantity and dyno size per process type, applied in one batch PATCH. */
 export class FormationProvider extends HerokuProvider {
-    async create(inputs: FormationInputs): Promise<pulumi.dynamic.CreateResult<FormationInputs>> {
+    async create(inputs: FormationInputs): Promise<Created<FormationInputs>> {
         await this.api().request<Formation[]>("PATCH", `/apps/${inputs.appId}/formation`, { body: { updates: updates(inputs.processes) } });
         return { id: `${inputs.appId}/formation`, outs: inputs };
     }
 
-    async read(id: string, props: FormationInputs): Promise<pulumi.dynamic.ReadResult<FormationInputs>> {
+    async read(id: string, props: FormationInputs): Promise<Read<FormationInputs>> {
         const formation = await this.api().list<Formation>(`/apps/${props.appId}/formation`);
         const processes = Object.fromEntries(
             formation.filter((f) => f.type in props.processes).map((f) => [f.type, { quantity: f.quantity, size: (f.dyno_size?.name ?? f.size).toLowerCase() }]),
@@ -31,7 +31,7 @@ export class FormationProvider extends HerokuProvider {
         return { changes: JSON.stringify(olds) !== JSON.stringify(news), replaces: olds.appId !== news.appId ? ["appId"] : [] };
     }
 
-    async update(id: string, olds: FormationInputs, news: FormationInputs): Promise<pulumi.dynamic.UpdateResult<FormationInputs>> {
+    async update(id: string, olds: FormationInputs, news: FormationInputs): Promise<Updated<FormationInputs>> {
         await this.api().request<Formation[]>("PATCH", `/apps/${news.appId}/formation`, { body: { updates: updates(news.processes) } });
         return { outs: news };
     }

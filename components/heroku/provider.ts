@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HerokuClient } from "./api";
 
+/** What the providers' methods return: the dynamic-provider result types, with their outputs always present. */
+export type Created<T> = { id: string; outs: T };
+export type Updated<T> = { outs: T };
+export type Read<T> = { id: string; props: T };
+
 /** The stack setting that holds the API key; read by each dynamic provider at call time, never an input. */
 export const API_KEY_SETTING = "actors:herokuApiKey";
 

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { ACCEPT_DOCKER_RELEASES, HerokuClient, Release } from "./api";
-import { HerokuProvider, waitFor } from "./provider";
+import { Created, HerokuProvider, Updated, waitFor } from "./provider";
 
 /** Pushes a locally built image to Heroku's registry under each target name. */
 export interface ImagePusher {
@@ -62,7 +62,7 @@ export class ContainerReleaseProvider extends HerokuProvider {
         super(clientFactory);
     }
 
-    async create(inputs: ContainerReleaseInputs): Promise<pulumi.dynamic.CreateResult<ContainerReleaseOutputs>> {
+    async create(inputs: ContainerReleaseInputs): Promise<Created<ContainerReleaseOutputs>> {
         const outs = await this.release(inputs);
         return { id: outs.releaseId, outs };
     }
@@ -72,7 +72,7 @@ export class ContainerReleaseProvider extends HerokuProvider {
         return { changes: changed, replaces: [] };
     }
 
-    async update(id: string, olds: ContainerReleaseOutputs, news: ContainerReleaseInputs): Promise<pulumi.dynamic.UpdateResult<ContainerReleaseOutputs>> {
+    async update(id: string, olds: ContainerReleaseOutputs, news: ContainerReleaseInputs): Promise<Updated<ContainerReleaseOutputs>> {
         return { outs: await this.release(news) };
     }
 
