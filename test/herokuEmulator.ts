@@ -211,7 +211,10 @@ export class HerokuEmulator {
 
     private appRoute(app: Json, method: string, rest: string, body: Json, req: http.IncomingMessage): [number, unknown, Record<string, string>?] {
         let m: RegExpExecArray | null;
-        if (rest === "addons" && method === "GET") return [200, [...this.addons.values()].filter((a) => a.app.id === app.id).map((a) => this.poll(a))];
+        if (rest === "addons" && method === "GET") {
+            const all = [...this.addons.values()].filter((a) => a.app.id === app.id).sort((a, b) => (a.id < b.id ? -1 : 1));
+            return this.page(all.map((a) => this.poll(a)), String(req.headers.range ?? ""));
+        }
         if (rest === "addons" && method === "POST") {
             const [service, plan] = String(body.plan).split(":");
             const addon = { id: uuid(), name: `postgresql-emulated-${crypto.randomBytes(3).toString("hex")}`, state: "provisioning", polls: 0, plan: { name: `${service}:${plan}` }, addon_service: { name: service }, app: { id: app.id, name: app.name }, config_vars: ["DATABASE_URL"] };
@@ -307,6 +310,20 @@ export class HerokuEmulator {
             return [200, { name: m[1], enabled: body.enabled }];
         }
         return [404, { id: "not_found", message: `No route ${method} /apps/${app.name}/${rest}` }];
+    }
+
+    /** Range pagination as Heroku does it: `id <start>..; max=N` answers 206 with Next-Range while more remain. */
+    pageSize = 1000;
+    private page(items: Json[], range: string): [number, unknown, Record<string, string>?] {
+        const m = /^id (\S*)\.\.(?:[^;]*)?(?:; *max=(\d+))?/.exec(range);
+        const start = m?.[1] ?? "";
+        const exclusive = start.startsWith("]");
+        const startId = start.replace(/^\]/, "");
+        const max = Math.min(Number(m?.[2] ?? 1000), this.pageSize);
+        const from = items.filter((i) => startId === "" || (exclusive ? i.id > startId : i.id >= startId));
+        const pageItems = from.slice(0, max);
+        if (from.length > max) return [206, pageItems, { "Next-Range": `id ]${pageItems[pageItems.length - 1].id}..; max=${max}` }];
+        return [range ? 206 : 200, pageItems];
     }
 
     private poll(addon: Json): Json {

@@ -74,6 +74,17 @@ describe("client", () => {
         expect(emulator.requests.filter((r) => r.method === "POST")).toHaveLength(1);
     });
 
+    it("follows Range pagination to the last page", async () => {
+        const { id: appId } = await newApp();
+        emulator.pageSize = 2;
+        for (let i = 0; i < 5; i++) await client().request("POST", `/apps/${appId}/addons`, { body: { plan: "heroku-postgresql:essential-0" } });
+        const all = await client().list<any>(`/apps/${appId}/addons`);
+        expect(all).toHaveLength(5);
+        expect(new Set(all.map((a) => a.id)).size).toBe(5);
+        const pages = emulator.requests.filter((r) => r.method === "GET" && r.path.endsWith("/addons"));
+        expect(pages).toHaveLength(3);
+    });
+
     it("refuses an empty key with a message naming the settings", () => {
         expect(() => new HerokuClient({ apiKey: "" })).toThrow("set actors:herokuApiKey (--secret) or HEROKU_API_KEY");
     });
@@ -135,6 +146,8 @@ describe("postgres add-on", () => {
         expect(outs.state).toBe("provisioned");
         expect(emulator.addons.get(id)!.plan.name).toBe("heroku-postgresql:essential-0");
         expect(emulator.configVars.get(appId)!.DATABASE_URL).toMatch(/^postgres:\/\//);
+        const read = await provider.read(id, outs);
+        expect(read).toEqual({ id, props: outs });
         expect(emulator.requests.find((r) => r.method === "POST" && r.path.endsWith("/addons"))!.body).toEqual({
             plan: "heroku-postgresql:essential-0",
             attachment: { name: "DATABASE" },
@@ -162,6 +175,8 @@ describe("config vars", () => {
         const { id, outs } = await provider.create({ appId, vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "2", FEATURE_X: "on" } });
         await provider.update(id, outs, { appId, vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "3" } });
         expect(emulator.configVars.get(appId)).toEqual({ DATABASE_URL: "postgres://from-addon", PGSSLMODE: "require", WEB_CONCURRENCY: "3" });
+        emulator.configVars.get(appId)!.WEB_CONCURRENCY = "9"; // changed outside Pulumi: read shows the drift
+        expect((await provider.read(id, { appId, vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "3" } })).props.vars).toEqual({ PGSSLMODE: "require", WEB_CONCURRENCY: "9" });
         expect(await provider.diff(id, { appId, vars: { A: "1" } }, { appId, vars: { A: "1" } })).toEqual({ changes: false, replaces: [] });
         await provider.delete(id, { appId, vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "3" } });
         expect(emulator.configVars.get(appId)).toEqual({ DATABASE_URL: "postgres://from-addon" });
