@@ -1,7 +1,7 @@
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { mockState, testValues } from "../scripts/planMocks";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const REFERENCE = path.resolve(ROOT, "..", "shared", "reference");
@@ -31,21 +31,6 @@ export function stackConfig(stack: "k8s" | "heroku"): Record<string, string> {
     return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
-function mockState(type: string, name: string, inputs: any): Record<string, unknown> {
-    const state: Record<string, any> = { ...inputs };
-    if (type.startsWith("kubernetes:") && inputs.metadata) {
-        state.metadata = { ...inputs.metadata, name: inputs.metadata.name ?? `${name}-mock`, namespace: inputs.metadata.namespace };
-    }
-    if (type === "kubernetes:helm.sh/v3:Release") state.name = inputs.name ?? `${name}-mock`;
-    if (type === "docker:index/image:Image") {
-        const digest = crypto.createHash("sha256").update(String(inputs.imageName)).digest("hex");
-        state.repoDigest = `${String(inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${digest}`;
-    }
-    if (type === "random:index/randomPassword:RandomPassword") state.result = `${SENTINEL}-password-${name}`;
-    if (type === "random:index/randomString:RandomString") state.result = `r${crypto.createHash("sha1").update(name).digest("hex").slice(0, 6)}`;
-    return state;
-}
-
 /**
  * Runs index.ts under Pulumi's mocks with the given config (keys with namespace) and secret keys, in a fresh module
  * registry, and returns every resource registered and the stack outputs.
@@ -68,7 +53,7 @@ export async function runProgram(
             await pulumi.runtime.setMocks(
                 {
                     newResource: (args) => {
-                        const state = mockState(args.type, args.name, args.inputs);
+                        const state = mockState(args.type, args.name, args.inputs, testValues(SENTINEL));
                         resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
                         return { id: `${args.name}-id`, state };
                     },

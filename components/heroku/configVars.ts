@@ -43,7 +43,7 @@ export class ConfigVarsProvider extends HerokuProvider {
 
 export class ConfigVars extends pulumi.dynamic.Resource {
     constructor(name: string, args: { appId: pulumi.Input<string>; vars: pulumi.Input<Record<string, pulumi.Input<string>>> }, opts?: pulumi.CustomResourceOptions, provider = new ConfigVarsProvider()) {
-        // Values may be secrets: the whole map is stored encrypted.
-        super(provider, name, { appId: args.appId, vars: pulumi.secret(args.vars) }, opts, "actors", "ConfigVars");
+        // A secret value among them makes the whole map secret in state (Pulumi lifts secretness to the property).
+        super(provider, name, { appId: args.appId, vars: args.vars }, opts, "actors", "ConfigVars");
     }
 }

@@ -61,7 +61,7 @@ export class HerokuStack extends pulumi.ComponentResource {
 
         this.url = url;
         this.appName = app.name;
-        this.image = pulumi.interpolate`registry.heroku.com/${app.name}/web@${release.digests.apply((d) => d?.web ?? "")}`;
+        this.image = pulumi.interpolate`registry.heroku.com/${app.name}/web${release.digests.apply((d) => (d?.web ? `@${d.web}` : ""))}`;
         this.registerOutputs({ url: this.url, appName: this.appName, image: this.image });
     }
 }

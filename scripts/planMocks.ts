@@ -1,0 +1,33 @@
+import * as crypto from "crypto";
+
+/**
+ * What Pulumi's runtime mocks answer for each resource type when the program is evaluated without the engine
+ * (tests and `npm run render`): the inputs back, plus the outputs the program reads. Deterministic by design.
+ */
+export interface MockValues {
+    /** Value of a generated secret (random passwords). */
+    generatedSecret(name: string): string;
+    /** Result of a RandomString. */
+    randomString(name: string): string;
+    /** repoDigest of a pushed image, given its repository:tag. */
+    repoDigest(imageName: string): string;
+}
+
+export const testValues = (sentinel: string): MockValues => ({
+    generatedSecret: (name) => `${sentinel}-password-${name}`,
+    randomString: (name) => `r${crypto.createHash("sha1").update(name).digest("hex").slice(0, 6)}`,
+    repoDigest: (imageName) =>
+        `${imageName.replace(/:[^:/]+$/, "")}@sha256:${crypto.createHash("sha256").update(imageName).digest("hex")}`,
+});
+
+export function mockState(type: string, name: string, inputs: any, values: MockValues): Record<string, unknown> {
+    const state: Record<string, any> = { ...inputs };
+    if (type.startsWith("kubernetes:") && inputs.metadata) {
+        state.metadata = { ...inputs.metadata, name: inputs.metadata.name ?? `${name}-mock`, namespace: inputs.metadata.namespace };
+    }
+    if (type === "kubernetes:helm.sh/v3:Release") state.name = inputs.name ?? `${name}-mock`;
+    if (type === "docker:index/image:Image") state.repoDigest = values.repoDigest(String(inputs.imageName));
+    if (type === "random:index/randomPassword:RandomPassword") state.result = values.generatedSecret(name);
+    if (type === "random:index/randomString:RandomString") state.result = values.randomString(name);
+    return state;
+}
