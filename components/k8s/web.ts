@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+// Set on the Service when actors:serviceType asks for NodePort or LoadBalancer (the policy pack checks it).
+import { EXPOSURE_ANNOTATION } from "../../policy/policies";
 import {
     APP_SELECTOR,
     appLabels,
@@ -10,6 +12,7 @@ import {
 } from "./labels";
 
 export const APP_PORT = 5000;
+
 
 export interface WebAppArgs {
     namespace: pulumi.Input<string>;
@@ -137,7 +140,13 @@ export class WebApp extends pulumi.ComponentResource {
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
             {
-                metadata: { name: "actors-web", namespace: args.namespace, labels: webLabels },
+                metadata: {
+                    name: "actors-web",
+                    namespace: args.namespace,
+                    labels: webLabels,
+                    // The policy pack admits a NodePort or LoadBalancer Service only when a setting asked for it.
+                    annotations: args.serviceType === "ClusterIP" ? {} : { [EXPOSURE_ANNOTATION]: args.serviceType },
+                },
                 spec: {
                     type: args.serviceType,
                     selector: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" },
