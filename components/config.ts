@@ -84,6 +84,15 @@ export const CONFIG_SCHEMA = {
     backupRetention: { type: "string", default: "30d", description: "k8s: how long backups are kept.", check: pattern(/^[1-9][0-9]*[dwm]$/, 'a duration such as "30d", "4w" or "3m"') },
     backupAccessKeyId: { type: "string", default: "", secret: true, description: "k8s: access key id for backupDestination." },
     backupSecretAccessKey: { type: "string", default: "", secret: true, description: "k8s: secret access key for backupDestination." },
+    // --- Kubernetes platform add-ons (each off by default, for clusters that already have it)
+    installCertManager: { type: "boolean", default: false, description: "k8s: install cert-manager (Helm) for the Ingress or Gateway certificate." },
+    letsEncryptEmail: { type: "string", default: "", description: "k8s: create the ClusterIssuers letsencrypt-staging and letsencrypt-production (ACME HTTP-01) with this contact e-mail.", check: optional(pattern(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address")) },
+    installTraefik: { type: "boolean", default: false, description: "k8s: install the Traefik ingress controller (Helm), IngressClass and GatewayClass traefik." },
+    routing: { type: "string", default: "ingress", description: "k8s: route ingressHost with an Ingress, or with Gateway API (a Gateway and an HTTPRoute).", check: oneOf("ingress", "gateway") },
+    gatewayClassName: { type: "string", default: "traefik", description: "k8s: GatewayClass of the app's Gateway when routing is gateway.", check: DNS_LABEL },
+    installKubePrometheusStack: { type: "boolean", default: false, description: "k8s: install kube-prometheus-stack (Prometheus, Alertmanager, Grafana); implies monitoring." },
+    alertErrorPercent: { type: "integer", default: 5, description: "k8s: alert when more than this percent of requests fail (5xx) over 10 minutes.", check: range(1, 100) },
+    alertLatencyMs: { type: "integer", default: 500, description: "k8s: alert when the 99th percentile latency stays above this many milliseconds for 10 minutes.", check: range(10, 60000) },
     // --- Heroku
     herokuAppName: { type: "string", default: "", description: "heroku: app name (empty: actors-<random>; names are global). An existing app of that name is adopted.", check: optional(pattern(/^[a-z][a-z0-9-]{2,29}$/, "3 to 30 lowercase letters, digits and '-', starting with a letter")) },
     herokuRegion: { type: "string", default: "us", description: "heroku: region of the app (ignored with herokuTeam's private spaces).", check: oneOf("us", "eu") },
@@ -161,6 +170,8 @@ function crossCheck(s: Record<string, any>, secretSet: (k: string) => boolean): 
             problems.push("actors:tlsClusterIssuer needs actors:ingressHost (the certificate is for the Ingress host)");
         if (s.backupDestination !== "" && !(secretSet("backupAccessKeyId") && secretSet("backupSecretAccessKey")))
             problems.push("actors:backupDestination needs actors:backupAccessKeyId and actors:backupSecretAccessKey (set both with --secret)");
+        if (s.routing === "gateway" && s.ingressHost === "")
+            problems.push("actors:routing gateway needs actors:ingressHost (the Gateway listener and HTTPRoute are for that host)");
         if (secretSet("imageRegistryPassword") && s.imageRegistryUsername === "")
             problems.push("actors:imageRegistryPassword needs actors:imageRegistryUsername");
     }

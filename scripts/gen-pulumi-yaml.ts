@@ -1,5 +1,6 @@
 /**
- * Writes Pulumi.yaml's `config:` block from components/config.ts's CONFIG_SCHEMA (run: npm run gen:config).
+ * Writes Pulumi.yaml's `config:` block, and the README's configuration reference table, from components/config.ts's
+ * CONFIG_SCHEMA (run: npm run gen:config).
  * Secret keys carry no `secret: true`: with a default, Pulumi >= 3.202 rejects that (pulumi/pulumi#21865); the
  * program itself refuses a secret key set in plain text.
  */
@@ -31,6 +32,28 @@ export function renderPulumiYaml(): string {
     return "# Generated from components/config.ts by `npm run gen:config`; edit the schema there.\n" + yaml.dump(doc, { lineWidth: -1 });
 }
 
+export const TABLE_START = "<!-- config-table:start (npm run gen:config) -->";
+export const TABLE_END = "<!-- config-table:end -->";
+
+export function renderConfigTable(): string {
+    const rows = (Object.entries(CONFIG_SCHEMA) as [string, KeySpec][]).map(([key, spec]) => {
+        const m = /^(k8s|heroku): (.*)$/s.exec(spec.description);
+        const text = (m ? m[2] : spec.description).replace(/\|/g, "\\|");
+        return `| \`${key}\` | ${m ? m[1] : "both"} | ${spec.type}${spec.secret ? " (secret)" : ""} | \`${JSON.stringify(spec.default)}\` | ${text} |`;
+    });
+    return [TABLE_START, "| key | stack | type | default | what it does |", "| --- | --- | --- | --- | --- |", ...rows, TABLE_END].join("\n");
+}
+
+export function withConfigTable(readme: string): string {
+    const start = readme.indexOf(TABLE_START);
+    const end = readme.indexOf(TABLE_END);
+    if (start < 0 || end < 0) throw new Error("README.md has no configuration table markers");
+    return readme.slice(0, start) + renderConfigTable() + readme.slice(end + TABLE_END.length);
+}
+
 if (require.main === module) {
-    fs.writeFileSync(path.join(__dirname, "..", "Pulumi.yaml"), renderPulumiYaml());
+    const root = path.join(__dirname, "..");
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), renderPulumiYaml());
+    const readme = path.join(root, "README.md");
+    fs.writeFileSync(readme, withConfigTable(fs.readFileSync(readme, "utf8")));
 }

@@ -121,16 +121,24 @@ export function asKubernetesObject(resource: MockResource): Record<string, any> 
 /** Validates a Kubernetes object with kubernetes-models (required fields, types, enums, quantities). */
 export function validateKubernetesObject(obj: Record<string, any>): void {
     const [groupVersion, kind] = [String(obj.apiVersion), String(obj.kind)];
-    const modulePath = groupVersion.includes("/") ? `kubernetes-models/${groupVersion}/${kind}` : `kubernetes-models/v1/${kind}`;
+    const group = groupVersion.includes("/") ? groupVersion.split("/")[0] : "";
+    // Custom resources validate against their projects' published schemas, packaged like kubernetes-models.
+    const packageOf: Record<string, string> = {
+        "cert-manager.io": "@kubernetes-models/cert-manager",
+        "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+        "gateway.networking.k8s.io": "@kubernetes-models/gateway-api",
+    };
+    const pkg = packageOf[group] ?? "kubernetes-models";
+    const modulePath = groupVersion.includes("/") ? `${pkg}/${groupVersion}/${kind}` : `kubernetes-models/v1/${kind}`;
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const Model = require(modulePath)[kind];
     new Model(obj).validate();
 }
 
 /** Ajv for a JSON schema of the given draft, strict about nothing but the schema's own rules. */
-export function compileSchema(schema: object, draft: "04" | "07" = "07"): (data: unknown) => string[] {
+export function compileSchema(schema: object, draft: "04" | "07" | "2020" = "07"): (data: unknown) => string[] {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const Ajv = draft === "04" ? require("ajv-draft-04") : require("ajv");
+    const Ajv = draft === "04" ? require("ajv-draft-04") : draft === "2020" ? require("ajv/dist/2020") : require("ajv");
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const addFormats = require("ajv-formats");
     const ajv = new Ajv({ strict: false, allErrors: true });

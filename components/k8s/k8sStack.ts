@@ -4,7 +4,10 @@ import { appEnvironment } from "../appEnv";
 import type { AppImage } from "../appImage";
 import type { Settings } from "../config";
 import { Database } from "./database";
-import { AppNetwork } from "./network";
+import { APP_GATEWAY, AppNetwork } from "./network";
+import { Observability } from "./observability";
+import { Tls } from "./tls";
+import { Traffic, TRAEFIK_CLASS } from "./traffic";
 import { APP_PORT, WebApp } from "./web";
 
 export const DB_CLUSTER_NAME = "actors-db";
@@ -60,7 +63,7 @@ export class K8sStack extends pulumi.ComponentResource {
                 storageClass: s.dbStorageClass,
                 cpu: s.dbCpu,
                 memory: s.dbMemory,
-                monitoring: s.monitoring,
+                monitoring: s.monitoring || s.installKubePrometheusStack,
                 backup:
                     s.backupDestination && s.backupAccessKeyId && s.backupSecretAccessKey
                         ? {
@@ -91,15 +94,54 @@ export class K8sStack extends pulumi.ComponentResource {
                 targetCpuUtilization: s.targetCpuUtilization,
                 resources: { cpuRequest: s.cpuRequest, cpuLimit: s.cpuLimit, memoryRequest: s.memoryRequest, memoryLimit: s.memoryLimit },
                 serviceType: s.serviceType as "ClusterIP" | "NodePort" | "LoadBalancer",
-                monitoring: s.monitoring,
                 dependsOn: [database],
             },
             within,
         );
 
+        // Platform add-ons, each off by default for clusters that already have them.
+        const gatewayApi = s.routing === "gateway";
+        const ingressClassName = s.ingressClassName || (s.installTraefik ? TRAEFIK_CLASS : "");
+        const traffic = s.installTraefik ? new Traffic(`${name}-traffic`, { gatewayApi, metrics: s.monitoring || s.installKubePrometheusStack }, within) : undefined;
+        const tls =
+            s.installCertManager || s.letsEncryptEmail
+                ? new Tls(
+                      `${name}-tls`,
+                      {
+                          install: s.installCertManager,
+                          email: s.letsEncryptEmail,
+                          gatewayApi,
+                          solver: gatewayApi ? { gateway: { name: APP_GATEWAY, namespace: ns } } : { ingressClassName: ingressClassName || TRAEFIK_CLASS },
+                      },
+                      within,
+                  )
+                : undefined;
+        if (s.monitoring || s.installKubePrometheusStack) {
+            new Observability(
+                `${name}-observability`,
+                {
+                    namespace: ns,
+                    databaseCluster: DB_CLUSTER_NAME,
+                    installKubePrometheusStack: s.installKubePrometheusStack,
+                    alertErrorPercent: s.alertErrorPercent,
+                    alertLatencyMs: s.alertLatencyMs,
+                },
+                within,
+            );
+        }
+
         const network = new AppNetwork(
             `${name}-network`,
-            { namespace: ns, serviceName: web.serviceName, host: s.ingressHost, ingressClassName: s.ingressClassName, tlsClusterIssuer: s.tlsClusterIssuer },
+            {
+                namespace: ns,
+                serviceName: web.serviceName,
+                host: s.ingressHost,
+                routing: s.routing as "ingress" | "gateway",
+                ingressClassName,
+                gatewayClassName: s.gatewayClassName,
+                tlsClusterIssuer: s.tlsClusterIssuer,
+                dependsOn: [...(traffic ? [traffic] : []), ...(tls ? [tls] : [])],
+            },
             within,
         );
 

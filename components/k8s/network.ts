@@ -3,17 +3,26 @@ import * as pulumi from "@pulumi/pulumi";
 import { APP_SELECTOR } from "./labels";
 import { APP_PORT } from "./web";
 
+export const APP_GATEWAY = "actors-web";
+export const TLS_SECRET = "actors-web-tls";
+
 export interface NetworkArgs {
     namespace: pulumi.Input<string>;
     serviceName: pulumi.Input<string>;
     host: string;
+    /** Route the host with an Ingress, or with Gateway API (a Gateway and an HTTPRoute). */
+    routing: "ingress" | "gateway";
     ingressClassName: string;
+    gatewayClassName: string;
     tlsClusterIssuer: string;
+    /** Controllers and issuers the routes need first (when this stack installs them). */
+    dependsOn?: pulumi.Resource[];
 }
 
 /**
  * How traffic reaches the app: namespace-wide default deny for ingress, the app's port open to the cluster (the
- * ingress controller lives elsewhere), and an Ingress for the public host with a cert-manager certificate.
+ * ingress controller lives elsewhere), and the public host routed by an Ingress or by a Gateway and an HTTPRoute,
+ * with a certificate from a cert-manager ClusterIssuer.
  */
 export class AppNetwork extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
@@ -40,8 +49,52 @@ export class AppNetwork extends pulumi.ComponentResource {
             parent,
         );
 
-        if (args.host) {
-            const tls = args.tlsClusterIssuer !== "";
+        const tls = args.tlsClusterIssuer !== "";
+        const routeOpts = { parent: this, dependsOn: args.dependsOn ?? [] };
+        if (args.host && args.routing === "gateway") {
+            new k8s.apiextensions.CustomResource(
+                `${name}-gateway`,
+                {
+                    apiVersion: "gateway.networking.k8s.io/v1",
+                    kind: "Gateway",
+                    metadata: {
+                        name: APP_GATEWAY,
+                        namespace: args.namespace,
+                        // cert-manager's gateway-shim issues the listener's certificate from this issuer.
+                        annotations: tls ? { "cert-manager.io/cluster-issuer": args.tlsClusterIssuer } : {},
+                    },
+                    spec: {
+                        gatewayClassName: args.gatewayClassName,
+                        listeners: [
+                            { name: "http", protocol: "HTTP", port: 80, hostname: args.host, allowedRoutes: { namespaces: { from: "Same" } } },
+                            ...(tls
+                                ? [{
+                                      name: "https", protocol: "HTTPS", port: 443, hostname: args.host,
+                                      tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: TLS_SECRET }] },
+                                      allowedRoutes: { namespaces: { from: "Same" } },
+                                  }]
+                                : []),
+                        ],
+                    },
+                },
+                routeOpts,
+            );
+            new k8s.apiextensions.CustomResource(
+                `${name}-route`,
+                {
+                    apiVersion: "gateway.networking.k8s.io/v1",
+                    kind: "HTTPRoute",
+                    metadata: { name: "actors-web", namespace: args.namespace },
+                    spec: {
+                        parentRefs: [{ name: APP_GATEWAY }],
+                        hostnames: [args.host],
+                        rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: args.serviceName, port: 80 }] }],
+                    },
+                },
+                routeOpts,
+            );
+            this.url = pulumi.output(`${tls ? "https" : "http"}://${args.host}/`);
+        } else if (args.host) {
             new k8s.networking.v1.Ingress(
                 `${name}-ingress`,
                 {
@@ -62,10 +115,10 @@ export class AppNetwork extends pulumi.ComponentResource {
                                 },
                             },
                         ],
-                        ...(tls ? { tls: [{ hosts: [args.host], secretName: "actors-web-tls" }] } : {}),
+                        ...(tls ? { tls: [{ hosts: [args.host], secretName: TLS_SECRET }] } : {}),
                     },
                 },
-                parent,
+                routeOpts,
             );
             this.url = pulumi.output(`${tls ? "https" : "http"}://${args.host}/`);
         } else {

@@ -29,14 +29,13 @@ export interface WebAppArgs {
     targetCpuUtilization: number;
     resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
     serviceType: "ClusterIP" | "NodePort" | "LoadBalancer";
-    monitoring: boolean;
     /** Resources the migration must wait for (the database). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
  * The app: its ServiceAccount, a migration Job that finishes before the Deployment rolls, the Deployment, a
- * Service, an autoscaler, a disruption budget, and a PodMonitor when monitoring is on.
+ * Service, an autoscaler and a disruption budget.
  */
 export class WebApp extends pulumi.ComponentResource {
     readonly deployment: k8s.apps.v1.Deployment;
@@ -186,21 +185,6 @@ export class WebApp extends pulumi.ComponentResource {
             parent,
         );
 
-        if (args.monitoring) {
-            new k8s.apiextensions.CustomResource(
-                `${name}-podmonitor`,
-                {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "PodMonitor",
-                    metadata: { name: "actors-web", namespace: args.namespace, labels: webLabels },
-                    spec: {
-                        selector: { matchLabels: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" } },
-                        podMetricsEndpoints: [{ port: "http", path: "/metrics", interval: "30s" }],
-                    },
-                },
-                parent,
-            );
-        }
         this.registerOutputs({ serviceName: this.serviceName });
     }
 }

@@ -1,0 +1,58 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+export const TRAEFIK_CHART = { chart: "traefik", version: "41.3.0", repo: "https://traefik.github.io/charts" } as const;
+export const TRAEFIK_NAMESPACE = "traefik";
+export const TRAEFIK_CLASS = "traefik";
+
+export interface TrafficArgs {
+    /** Serve Gateway API routes (a GatewayClass named traefik) besides Ingresses. */
+    gatewayApi: boolean;
+    metrics: boolean;
+}
+
+/**
+ * The ingress controller: Traefik (Helm). ingress-nginx has been retired upstream; Traefik is maintained, serves both
+ * Ingress and Gateway API from one controller, and its chart ships a values schema the tests validate against.
+ */
+export class Traffic extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: TrafficArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("actors:k8s:Traffic", name, {}, opts);
+        this.release = new k8s.helm.v3.Release(
+            `${name}-traefik`,
+            {
+                name: "traefik",
+                chart: TRAEFIK_CHART.chart,
+                version: TRAEFIK_CHART.version,
+                repositoryOpts: { repo: TRAEFIK_CHART.repo },
+                namespace: TRAEFIK_NAMESPACE,
+                createNamespace: true,
+                atomic: true,
+                values: traefikValues(args),
+            },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}
+
+export function traefikValues(args: TrafficArgs): Record<string, unknown> {
+    return {
+        ingressClass: { enabled: true, isDefaultClass: false, name: TRAEFIK_CLASS },
+        providers: {
+            kubernetesIngress: { enabled: true },
+            kubernetesCRD: { enabled: true },
+            kubernetesGateway: { enabled: args.gatewayApi },
+        },
+        gatewayClass: { enabled: args.gatewayApi, name: TRAEFIK_CLASS },
+        // The app brings its own Gateway; the chart's default one is not needed.
+        gateway: { enabled: false },
+        deployment: { replicas: 2 },
+        podDisruptionBudget: { enabled: true, minAvailable: 1 },
+        resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "1", memory: "256Mi" } },
+        metrics: { prometheus: { serviceMonitor: { enabled: args.metrics } } },
+        log: { format: "json" },
+    };
+}
