@@ -1,0 +1,93 @@
+"""The benchmark's table (Markdown, also put into README.md) and chart (SVG), from bench/results.json's data."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+START = "<!-- bench:start (npm run bench) -->"
+END = "<!-- bench:end -->"
+
+# (ratio key, what it compares, goal, whether the goal is met by a value)
+GOALS = [
+    ("serving_vs_dev_server", "requests/s: shipped image ÷ Flask development server", "≥ 3", lambda v: v >= 3),
+    ("serving_vs_pgbench", "requests/s ÷ pgbench's ceiling for the same query", "≥ 0.10", lambda v: v >= 0.10),
+    ("deep_vs_first_page", "p50: page in the last 1% ÷ first page (1M actors)", "≤ 1.3", lambda v: v <= 1.3),
+    ("large_vs_small_table", "p50 first page: 1M ÷ 1k actors", "≤ 1.3", lambda v: v <= 1.3),
+    ("offset_vs_keyset_deep", "database time, deep page: OFFSET ÷ keyset (contrast)", "(contrast)", lambda v: True),
+    ("eval_vs_empty_k8s", "evaluation wall time: k8s program ÷ empty program", "≤ 2", lambda v: v <= 2),
+    ("eval_vs_empty_heroku", "evaluation wall time: heroku program ÷ empty program", "≤ 2", lambda v: v <= 2),
+    ("eval_memory_vs_empty_k8s", "evaluation peak memory: k8s ÷ empty", "≤ 2", lambda v: v <= 2),
+    ("eval_memory_vs_empty_heroku", "evaluation peak memory: heroku ÷ empty", "≤ 2", lambda v: v <= 2),
+    ("image_vs_python3", "image size ÷ published python:3 size", "small", lambda v: v < 0.5),
+    ("rebuild_vs_cold", "rebuild after a one-line change ÷ cold build", "small", lambda v: v < 0.2),
+]
+
+
+def table_markdown(r: dict) -> str:
+    s, sc, ev, im = r["serving"], r["scale"], r["evaluation"], r["image"]
+    lines = [
+        f"Measured {r.get('measured_at', 'in one run')} on {r['settings']['cores']} cores; wrk {r['settings']['connections']} connections, "
+        f"{r['settings']['duration_s']} s per run; everything on 127.0.0.1. Raw figures: `bench/results.json`.",
+        "",
+        "| ratio | compares | value | goal | met |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for key, what, goal, ok in GOALS:
+        value = r["ratios"][key]
+        lines.append(f"| `{key}` | {what} | {value} | {goal} | {'yes' if ok(value) else '**no**'} |")
+    lines += [
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+        f"| shipped image (gunicorn) | {s['shipped']['rps']:.0f} req/s, p50 {s['shipped']['p50_ms']:.2f} ms, p99 {s['shipped']['p99_ms']:.2f} ms |",
+        f"| Flask development server | {s['dev_server']['rps']:.0f} req/s, p50 {s['dev_server']['p50_ms']:.2f} ms, p99 {s['dev_server']['p99_ms']:.2f} ms |",
+        f"| pgbench, same query, same connections | {s['pgbench']['tps']:.0f} queries/s |",
+        f"| first / deep page p50, 1k actors | {sc['small']['first_p50_ms']:.2f} / {sc['small']['deep_p50_ms']:.2f} ms |",
+        f"| first / deep page p50, 1M actors | {sc['large']['first_p50_ms']:.2f} / {sc['large']['deep_p50_ms']:.2f} ms |",
+        f"| deep page in the database, keyset / OFFSET (1M) | {sc['db_keyset_deep_ms']:.3f} / {sc['db_offset_deep_ms']:.1f} ms |",
+        f"| evaluation, empty / k8s / heroku | {ev['empty']['wall_ms']:.0f} / {ev['k8s']['wall_ms']:.0f} / {ev['heroku']['wall_ms']:.0f} ms; "
+        f"{ev['empty']['max_rss_mb']:.0f} / {ev['k8s']['max_rss_mb']:.0f} / {ev['heroku']['max_rss_mb']:.0f} MB peak |",
+        f"| image size / python:3 | {im['size_mb']:.0f} MB / {im['python3_published_mb']} MB ([source]({im['python3_source'].split()[0]})) |",
+        f"| cold build / rebuild after a one-line change | {im['cold_build_s']:.1f} s / {im['rebuild_s']:.1f} s |",
+        "| where a request's time goes (profiled) | " + ", ".join(f"{k} {v:.0%}" if k.startswith(("database", "JSON", "Flask", "metrics", "logging", "app")) else f"{k} {v}" for k, v in r["profile"]) + " |",
+    ]
+    return "\n".join(lines)
+
+
+def chart_svg(r: dict) -> str:
+    """Horizontal bars: each ratio against its goal line (1 = parity), log-free and dependency-free."""
+    rows = [(key, r["ratios"][key], goal) for key, _, goal, _ in GOALS]
+    width, bar_h, gap, left = 760, 22, 10, 250
+    height = 40 + len(rows) * (bar_h + gap)
+    scale_max = max(max(v for _, v, _ in rows), 3.5)
+    x = lambda v: left + (width - left - 60) * min(v, scale_max) / scale_max  # noqa: E731
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+             f'<text x="10" y="20" font-size="14" font-weight="bold">actors benchmarks: ratios measured in one run (bench/results.json)</text>',
+             f'<line x1="{x(1):.1f}" y1="30" x2="{x(1):.1f}" y2="{height - 5}" stroke="#999" stroke-dasharray="4 3"/>',
+             f'<text x="{x(1) + 3:.1f}" y="40" fill="#666">1×</text>']
+    for i, (key, value, goal) in enumerate(rows):
+        y = 45 + i * (bar_h + gap)
+        ok = next(g[3] for g in GOALS if g[0] == key)(value)
+        parts.append(f'<text x="10" y="{y + 15}">{key}</text>')
+        parts.append(f'<rect x="{left}" y="{y}" width="{max(x(value) - left, 1):.1f}" height="{bar_h}" fill="{"#3b7d3b" if ok else "#b33"}"/>')
+        parts.append(f'<text x="{x(value) + 5:.1f}" y="{y + 15}">{value} (goal {goal})</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def update_readme(readme: Path, table: str) -> None:
+    text = readme.read_text()
+    start, end = text.find(START), text.find(END)
+    if start < 0 or end < 0:
+        raise SystemExit("README.md has no benchmark markers")
+    readme.write_text(text[:start] + START + "\n" + table + "\n" + text[end:])
+
+
+if __name__ == "__main__":
+    root = Path(__file__).resolve().parent.parent
+    results = json.loads((root / "bench" / "results.json").read_text())
+    (root / "bench" / "chart.svg").write_text(chart_svg(results))
+    table = table_markdown(results)
+    update_readme(root / "README.md", table)
+    print(table)
