@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AppImage } from "./appImage";
 import type { Settings } from "./config";
-import { HerokuStack } from "./heroku/herokuStack";
-import { K8sStack } from "./k8s/k8sStack";
+import type { HerokuStack as HerokuStackType } from "./heroku/herokuStack";
+import type { K8sStack as K8sStackType } from "./k8s/k8sStack";
 
 /** What every platform's stack exports: the URL, the image it runs, and where it runs (namespace or app name). */
 export interface DeployedStack {
@@ -11,11 +11,14 @@ export interface DeployedStack {
     target: pulumi.Output<string>;
 }
 
+/** Loads only the chosen platform's code (and its providers' SDKs): evaluation does not pay for the other one. */
 export function deployStack(settings: Settings, image: AppImage): DeployedStack {
     if (settings.platform === "heroku") {
+        const { HerokuStack } = require("./heroku/herokuStack") as { HerokuStack: typeof HerokuStackType };
         const stack = new HerokuStack("heroku", { settings, image });
         return { url: stack.url, image: stack.image, target: stack.appName };
     }
+    const { K8sStack } = require("./k8s/k8sStack") as { K8sStack: typeof K8sStackType };
     const stack = new K8sStack("k8s", { settings, image });
     return { url: stack.url, image: stack.image, target: stack.namespace };
 }

@@ -307,3 +307,28 @@ describe("configure", () => {
         }
     });
 });
+
+describe("the shared dispatch provider", () => {
+    it("routes each kind to its implementation and keeps the kind in its outputs", async () => {
+        const { HerokuDispatchProvider } = await import("../components/heroku/dispatch");
+        const provider = new HerokuDispatchProvider();
+        await provider.configure({ config: { get: (k: string) => (k === "actors:herokuApiKey" ? emulator.apiKey : undefined), require: () => "" } });
+        process.env.HEROKU_API_URL = emulator.url;
+        try {
+            const app = await provider.create({ kind: "app", name: "actors-disp1", region: "us", team: "" });
+            expect(app.outs).toMatchObject({ kind: "app", name: "actors-disp1", adopted: false });
+            const vars = await provider.create({ kind: "configVars", appId: app.id, vars: { A: "1" } });
+            const news = { kind: "configVars", appId: app.id, vars: { A: "2" } };
+            expect((await provider.diff(vars.id, vars.outs, news)).changes).toBe(true);
+            expect((await provider.update(vars.id, vars.outs, news)).outs).toMatchObject({ kind: "configVars" });
+            expect(emulator.configVars.get(app.id)).toEqual({ A: "2" });
+            expect((await provider.read(app.id, app.outs)).props).toMatchObject({ kind: "app", name: "actors-disp1" });
+            expect(await provider.diff(app.id, app.outs, { ...app.outs, kind: "postgres" })).toEqual({ changes: true, replaces: ["kind"] });
+            await provider.delete(app.id, app.outs);
+            expect(emulator.apps.size).toBe(0);
+            await expect(provider.create({ kind: "nope" })).rejects.toThrow('unknown Heroku resource kind "nope"');
+        } finally {
+            delete process.env.HEROKU_API_URL;
+        }
+    });
+});

@@ -44,6 +44,8 @@ def _instrument(app: Flask) -> None:
     # Imported here, not at the top: gunicorn.conf.py imports this package before the metrics directory exists.
     from . import metrics
 
+    pool_observed = [float("-inf")]
+
     @app.before_request
     def start_timer() -> None:
         g.started = time.perf_counter()
@@ -56,7 +58,10 @@ def _instrument(app: Flask) -> None:
         route = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         metrics.LATENCY.labels(request.method, route).observe(elapsed)
-        metrics.observe_pool(app.extensions["database"].stats())
+        # Pool gauges change slowly: refresh them at most once a second per worker, not on every request.
+        if g.started - pool_observed[0] > 1.0:
+            pool_observed[0] = g.started
+            metrics.observe_pool(app.extensions["database"].stats())
         response.headers["X-Request-ID"] = g.get("request_id", "")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         log.info(

@@ -42,11 +42,11 @@ class Database:
         self.settings = settings
         self.pool = ConnectionPool(
             settings.database_url,
-            kwargs={**settings.conninfo_kwargs, "row_factory": dict_row},
+            # Autocommit: each read is one round trip, not BEGIN + SELECT + COMMIT.
+            kwargs={**settings.conninfo_kwargs, "row_factory": dict_row, "autocommit": True},
             min_size=1,
             max_size=settings.db_pool_max,
             timeout=settings.db_wait_seconds,
-            check=ConnectionPool.check_connection,
             reconnect_timeout=30,
             name="actors",
             open=False,

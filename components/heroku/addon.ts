@@ -93,18 +93,3 @@ export class PostgresAddonProvider extends HerokuProvider {
 function outputs(inputs: PostgresAddonInputs, addon: AddOn): PostgresAddonOutputs {
     return { ...inputs, addonId: addon.id, addonName: addon.name, state: addon.state };
 }
-
-export interface PostgresAddonArgs {
-    appId: pulumi.Input<string>;
-    plan: pulumi.Input<string>;
-    attachment: pulumi.Input<string>;
-}
-
-export class PostgresAddon extends pulumi.dynamic.Resource {
-    declare readonly addonName: pulumi.Output<string>;
-    declare readonly plan: pulumi.Output<string>;
-
-    constructor(name: string, args: PostgresAddonArgs, opts?: pulumi.CustomResourceOptions, provider = new PostgresAddonProvider()) {
-        super(provider, name, { ...args, addonId: undefined, addonName: undefined, state: undefined }, opts, "actors", "PostgresAddon");
-    }
-}

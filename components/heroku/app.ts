@@ -71,20 +71,3 @@ export class HerokuAppProvider extends HerokuProvider {
 function outputs(inputs: HerokuAppInputs, app: App, adopted: boolean): HerokuAppOutputs {
     return { ...inputs, name: app.name, appId: app.id, webUrl: app.web_url ?? `https://${app.name}.herokuapp.com/`, adopted };
 }
-
-export interface HerokuAppArgs {
-    name: pulumi.Input<string>;
-    region: pulumi.Input<string>;
-    team: pulumi.Input<string>;
-}
-
-export class HerokuApp extends pulumi.dynamic.Resource {
-    declare readonly name: pulumi.Output<string>;
-    declare readonly appId: pulumi.Output<string>;
-    declare readonly webUrl: pulumi.Output<string>;
-    declare readonly adopted: pulumi.Output<boolean>;
-
-    constructor(name: string, args: HerokuAppArgs, opts?: pulumi.CustomResourceOptions, provider = new HerokuAppProvider()) {
-        super(provider, name, { ...args, appId: undefined, webUrl: undefined, adopted: undefined }, opts, "actors", "HerokuApp");
-    }
-}

@@ -40,10 +40,3 @@ export class ConfigVarsProvider extends HerokuProvider {
         await this.api().request("PATCH", `/apps/${props.appId}/config-vars`, { body: configVarsPatch(props.vars, {}) });
     }
 }
-
-export class ConfigVars extends pulumi.dynamic.Resource {
-    constructor(name: string, args: { appId: pulumi.Input<string>; vars: pulumi.Input<Record<string, pulumi.Input<string>>> }, opts?: pulumi.CustomResourceOptions, provider = new ConfigVarsProvider()) {
-        // A secret value among them makes the whole map secret in state (Pulumi lifts secretness to the property).
-        super(provider, name, { appId: args.appId, vars: args.vars }, opts, "actors", "ConfigVars");
-    }
-}

@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import { Domain, HerokuApiError, LogDrain } from "./api";
 import { HerokuProvider } from "./provider";
 
@@ -26,12 +25,6 @@ export class DomainProvider extends HerokuProvider {
     }
 }
 
-export class HerokuDomain extends pulumi.dynamic.Resource {
-    declare readonly cname: pulumi.Output<string>;
-    constructor(name: string, args: { appId: pulumi.Input<string>; hostname: string }, opts?: pulumi.CustomResourceOptions, provider = new DomainProvider()) {
-        super(provider, name, { ...args, cname: undefined }, opts, "actors", "HerokuDomain");
-    }
-}
 
 /** A log drain: the app's log stream sent to a syslog or HTTPS endpoint. The URL is a secret (it carries tokens). */
 export class LogDrainProvider extends HerokuProvider {
@@ -52,11 +45,6 @@ export class LogDrainProvider extends HerokuProvider {
     }
 }
 
-export class HerokuLogDrain extends pulumi.dynamic.Resource {
-    constructor(name: string, args: { appId: pulumi.Input<string>; url: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions, provider = new LogDrainProvider()) {
-        super(provider, name, { appId: args.appId, url: pulumi.secret(args.url) }, opts, "actors", "HerokuLogDrain");
-    }
-}
 
 /** An app feature flag, such as preboot. */
 export class AppFeatureProvider extends HerokuProvider {
@@ -71,11 +59,5 @@ export class AppFeatureProvider extends HerokuProvider {
 
     async delete(id: string, props: { appId: string; feature: string }) {
         await this.api().request("PATCH", `/apps/${props.appId}/features/${props.feature}`, { body: { enabled: false } }).catch(ignoreNotFound);
-    }
-}
-
-export class HerokuAppFeature extends pulumi.dynamic.Resource {
-    constructor(name: string, args: { appId: pulumi.Input<string>; feature: string; enabled: boolean }, opts?: pulumi.CustomResourceOptions, provider = new AppFeatureProvider()) {
-        super(provider, name, args, opts, "actors", "HerokuAppFeature");
     }
 }

@@ -40,9 +40,3 @@ export class FormationProvider extends HerokuProvider {
         // The dynos go with the app; scaling to zero first would only cause downtime during a replace.
     }
 }
-
-export class HerokuFormation extends pulumi.dynamic.Resource {
-    constructor(name: string, args: { appId: pulumi.Input<string>; processes: FormationInputs["processes"] }, opts?: pulumi.CustomResourceOptions, provider = new FormationProvider()) {
-        super(provider, name, args, opts, "actors", "HerokuFormation");
-    }
-}

@@ -3,12 +3,7 @@ import * as random from "@pulumi/random";
 import { appEnvironment } from "../appEnv";
 import type { AppImage } from "../appImage";
 import type { Settings } from "../config";
-import { PostgresAddon } from "./addon";
-import { HerokuApp } from "./app";
-import { ConfigVars } from "./configVars";
-import { HerokuAppFeature, HerokuDomain, HerokuLogDrain } from "./extras";
-import { HerokuFormation } from "./formation";
-import { ContainerRelease } from "./release";
+import { ConfigVars, ContainerRelease, HerokuApp, HerokuAppFeature, HerokuDomain, HerokuFormation, HerokuLogDrain, PostgresAddon } from "./resources";
 
 export interface HerokuStackArgs {
     settings: Settings;

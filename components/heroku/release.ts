@@ -1,9 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
-import { execFile } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { promisify } from "util";
+import type * as pulumi from "@pulumi/pulumi";
 import { ACCEPT_DOCKER_RELEASES, HerokuClient, Release } from "./api";
 import { Created, HerokuProvider, Updated, waitFor } from "./provider";
 
@@ -18,7 +13,13 @@ export interface ImagePusher {
  */
 export const dockerCliPusher: ImagePusher = {
     async push(localImage, targets, registryHost, apiKey) {
-        const run = promisify(execFile);
+        // Required here, not at the top: this code is serialized into the dynamic provider, and Node's built-in
+        // modules serialize reliably only as require() calls, whichever transpiler (tsc, swc) built the program.
+        const { execFile } = require("child_process") as typeof import("child_process");
+        const fs = require("fs") as typeof import("fs");
+        const os = require("os") as typeof import("os");
+        const path = require("path") as typeof import("path");
+        const run = require("util").promisify(execFile) as (file: string, args: string[], opts: object) => Promise<{ stdout: string }>;
         const docker = process.env.DOCKER_CLI ?? "docker";
         const configDir = fs.mkdtempSync(path.join(os.tmpdir(), "actors-docker-"));
         try {
@@ -106,21 +107,5 @@ export class ContainerReleaseProvider extends HerokuProvider {
             throw new Error(`release v${done.version} of ${inputs.appName} ${done.status}; the previous release keeps serving.\nRelease output:\n${output.trim()}`);
         }
         return { ...inputs, digests, releaseId: done.id, releaseVersion: done.version, status: done.status };
-    }
-}
-
-export interface ContainerReleaseArgs {
-    appId: pulumi.Input<string>;
-    appName: pulumi.Input<string>;
-    image: pulumi.Input<string>;
-    processTypes: string[];
-}
-
-export class ContainerRelease extends pulumi.dynamic.Resource {
-    declare readonly digests: pulumi.Output<Record<string, string>>;
-    declare readonly releaseVersion: pulumi.Output<number>;
-
-    constructor(name: string, args: ContainerReleaseArgs, opts?: pulumi.CustomResourceOptions, provider = new ContainerReleaseProvider()) {
-        super(provider, name, { ...args, digests: undefined, releaseId: undefined, releaseVersion: undefined, status: undefined }, opts, "actors", "ContainerRelease");
     }
 }
