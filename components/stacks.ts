@@ -4,6 +4,12 @@ import type { Settings } from "./config";
 import type { HerokuStack as HerokuStackType } from "./heroku/herokuStack";
 import type { K8sStack as K8sStackType } from "./k8s/k8sStack";
 
+/** What every platform's stack is given: the checked settings and the one image. */
+export interface PlatformStackArgs {
+    settings: Settings;
+    image: AppImage;
+}
+
 /** What every platform's stack exports: the URL, the image it runs, and where it runs (namespace or app name). */
 export interface DeployedStack {
     url: pulumi.Output<string>;

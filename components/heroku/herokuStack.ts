@@ -1,14 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { appEnvironment } from "../appEnv";
-import type { AppImage } from "../appImage";
-import type { Settings } from "../config";
+import type { PlatformStackArgs } from "../stacks";
 import { ConfigVars, ContainerRelease, HerokuApp, HerokuAppFeature, HerokuDomain, HerokuFormation, HerokuLogDrain, PostgresAddon } from "./resources";
 
-export interface HerokuStackArgs {
-    settings: Settings;
-    image: AppImage;
-}
+export type HerokuStackArgs = PlatformStackArgs;
 
 /**
  * The Heroku deployment, through the Platform API: the app on the container stack, Heroku Postgres (which sets

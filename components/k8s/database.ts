@@ -1,11 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { PinnedChart, pinnedRelease } from "./helm";
 import { APP_SELECTOR } from "./labels";
 
-export const CNPG_REPO = "https://cloudnative-pg.github.io/charts";
-export const CNPG_OPERATOR_CHART = { chart: "cloudnative-pg", version: "0.29.0" } as const;
-export const CNPG_CLUSTER_CHART = { chart: "cluster", version: "0.8.1" } as const;
+const CNPG_REPO = "https://cloudnative-pg.github.io/charts";
+export const CNPG_OPERATOR_CHART: PinnedChart = { chart: "cloudnative-pg", version: "0.29.0", repo: CNPG_REPO };
+export const CNPG_CLUSTER_CHART: PinnedChart = { chart: "cluster", version: "0.8.1", repo: CNPG_REPO };
 export const DB_NAME = "app";
 export const DB_OWNER = "app";
 
@@ -57,18 +58,10 @@ export class Database extends pulumi.ComponentResource {
         this.appSecretName = `${args.clusterName}-app`;
 
         if (args.installOperator) {
-            this.operatorRelease = new k8s.helm.v3.Release(
+            this.operatorRelease = pinnedRelease(
                 `${name}-operator`,
-                {
-                    name: "cnpg",
-                    chart: CNPG_OPERATOR_CHART.chart,
-                    version: CNPG_OPERATOR_CHART.version,
-                    repositoryOpts: { repo: CNPG_REPO },
-                    namespace: args.operatorNamespace,
-                    createNamespace: true,
-                    atomic: true,
-                    values: operatorValues(args.monitoring),
-                },
+                CNPG_OPERATOR_CHART,
+                { release: "cnpg", namespace: args.operatorNamespace, createNamespace: true, values: operatorValues(args.monitoring) },
                 parent,
             );
         }
@@ -113,18 +106,11 @@ export class Database extends pulumi.ComponentResource {
 
         const values = clusterValues(args, backupSecret ? `${args.clusterName}-backup-s3` : undefined);
         this.clusterValues = values;
-        this.clusterRelease = new k8s.helm.v3.Release(
+        this.clusterRelease = pinnedRelease(
             `${name}-cluster`,
-            {
-                name: args.clusterName,
-                chart: CNPG_CLUSTER_CHART.chart,
-                version: CNPG_CLUSTER_CHART.version,
-                repositoryOpts: { repo: CNPG_REPO },
-                namespace: args.namespace,
-                // The Cluster resource becomes ready long after Helm returns; the app's readiness probe covers that.
-                atomic: false,
-                values,
-            },
+            CNPG_CLUSTER_CHART,
+            // The Cluster resource becomes ready long after Helm returns; the app's readiness probe covers that.
+            { release: args.clusterName, namespace: args.namespace, atomic: false, values },
             { parent: this, dependsOn: [appSecret, ...(backupSecret ? [backupSecret] : []), ...(this.operatorRelease ? [this.operatorRelease] : [])] },
         );
 

@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { appEnvironment } from "../appEnv";
-import type { AppImage } from "../appImage";
-import type { Settings } from "../config";
+import type { PlatformStackArgs } from "../stacks";
 import { Database } from "./database";
 import { APP_GATEWAY, AppNetwork } from "./network";
 import { Observability } from "./observability";
@@ -12,10 +11,7 @@ import { APP_PORT, WebApp } from "./web";
 
 export const DB_CLUSTER_NAME = "actors-db";
 
-export interface K8sStackArgs {
-    settings: Settings;
-    image: AppImage;
-}
+export type K8sStackArgs = PlatformStackArgs;
 
 /** The whole Kubernetes deployment: a restricted namespace, PostgreSQL through CloudNativePG, the app and its network. */
 export class K8sStack extends pulumi.ComponentResource {

@@ -1,12 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { PinnedChart, pinnedRelease } from "./helm";
 import { APP_SELECTOR } from "./labels";
 
-export const KUBE_PROMETHEUS_CHART = {
+export const KUBE_PROMETHEUS_CHART: PinnedChart = {
     chart: "kube-prometheus-stack",
     version: "85.1.2",
     repo: "https://prometheus-community.github.io/helm-charts",
-} as const;
+};
 export const MONITORING_NAMESPACE = "monitoring";
 /** The label kube-prometheus-stack's Grafana sidecar looks for on dashboard ConfigMaps (its default). */
 export const GRAFANA_DASHBOARD_LABEL = "grafana_dashboard";
@@ -29,17 +30,11 @@ export class Observability extends pulumi.ComponentResource {
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:k8s:Observability", name, {}, opts);
         if (args.installKubePrometheusStack) {
-            this.release = new k8s.helm.v3.Release(
+            // Not atomic: the stack's CRDs and webhooks can outlast Helm's wait on a small cluster.
+            this.release = pinnedRelease(
                 `${name}-kube-prometheus-stack`,
-                {
-                    name: "kube-prometheus-stack",
-                    chart: KUBE_PROMETHEUS_CHART.chart,
-                    version: KUBE_PROMETHEUS_CHART.version,
-                    repositoryOpts: { repo: KUBE_PROMETHEUS_CHART.repo },
-                    namespace: MONITORING_NAMESPACE,
-                    createNamespace: true,
-                    values: kubePrometheusValues(),
-                },
+                KUBE_PROMETHEUS_CHART,
+                { release: "kube-prometheus-stack", namespace: MONITORING_NAMESPACE, createNamespace: true, atomic: false, values: kubePrometheusValues() },
                 { parent: this },
             );
         }

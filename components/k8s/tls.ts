@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { PinnedChart, pinnedRelease } from "./helm";
 
-export const CERT_MANAGER_CHART = { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" } as const;
+export const CERT_MANAGER_CHART: PinnedChart = { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" };
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 export const LETS_ENCRYPT = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -25,18 +26,10 @@ export class Tls extends pulumi.ComponentResource {
     constructor(name: string, args: TlsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:k8s:Tls", name, {}, opts);
         if (args.install) {
-            this.release = new k8s.helm.v3.Release(
+            this.release = pinnedRelease(
                 `${name}-cert-manager`,
-                {
-                    name: "cert-manager",
-                    chart: CERT_MANAGER_CHART.chart,
-                    version: CERT_MANAGER_CHART.version,
-                    repositoryOpts: { repo: CERT_MANAGER_CHART.repo },
-                    namespace: CERT_MANAGER_NAMESPACE,
-                    createNamespace: true,
-                    atomic: true,
-                    values: certManagerValues(args.gatewayApi),
-                },
+                CERT_MANAGER_CHART,
+                { release: "cert-manager", namespace: CERT_MANAGER_NAMESPACE, createNamespace: true, values: certManagerValues(args.gatewayApi) },
                 { parent: this },
             );
         }

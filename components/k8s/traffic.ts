@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { PinnedChart, pinnedRelease } from "./helm";
 
-export const TRAEFIK_CHART = { chart: "traefik", version: "41.3.0", repo: "https://traefik.github.io/charts" } as const;
+export const TRAEFIK_CHART: PinnedChart = { chart: "traefik", version: "41.3.0", repo: "https://traefik.github.io/charts" };
 export const TRAEFIK_NAMESPACE = "traefik";
 export const TRAEFIK_CLASS = "traefik";
 
@@ -20,18 +21,10 @@ export class Traffic extends pulumi.ComponentResource {
 
     constructor(name: string, args: TrafficArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:k8s:Traffic", name, {}, opts);
-        this.release = new k8s.helm.v3.Release(
+        this.release = pinnedRelease(
             `${name}-traefik`,
-            {
-                name: "traefik",
-                chart: TRAEFIK_CHART.chart,
-                version: TRAEFIK_CHART.version,
-                repositoryOpts: { repo: TRAEFIK_CHART.repo },
-                namespace: TRAEFIK_NAMESPACE,
-                createNamespace: true,
-                atomic: true,
-                values: traefikValues(args),
-            },
+            TRAEFIK_CHART,
+            { release: "traefik", namespace: TRAEFIK_NAMESPACE, createNamespace: true, values: traefikValues(args) },
             { parent: this },
         );
         this.registerOutputs({});
