@@ -6,6 +6,10 @@ import tempfile
 # Must be set before anything imports prometheus_client: each gunicorn gets a directory of its own under /tmp.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"actors-metrics-{os.getpid()}"))
 
+# Imported here, in the master, once: importing it inside child_exit (which runs from a SIGCHLD handler) could
+# re-enter a half-done import when two workers exit together.
+from prometheus_client import multiprocess  # noqa: E402
+
 from actors.logs import GUNICORN_LOGCONFIG  # noqa: E402
 from actors.settings import load_or_exit  # noqa: E402
 
@@ -36,8 +40,6 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
-    from prometheus_client import multiprocess
-
     multiprocess.mark_process_dead(worker.pid)
 
 

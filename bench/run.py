@@ -83,7 +83,7 @@ class App:
         env_args = [a for k, v in env.items() for a in ("-e", f"{k}={v}")]
         command = (["python3", "-m", "flask", "--app", "actors.wsgi", "run", "--host", "127.0.0.1", "--port", str(self.port)]
                    if dev_server else [])
-        podman("run", "-d", "--rm", "--no-healthcheck", "--name", self.name, "--network", "host", "--read-only",
+        podman("run", "-d", "--no-healthcheck", "--name", self.name, "--network", "host", "--read-only",
                "--read-only-tmpfs=false", "--tmpfs", "/tmp", *env_args, IMAGE, *command)
         self.base = f"http://127.0.0.1:{self.port}"
         wait_for_port(self.port, 30)

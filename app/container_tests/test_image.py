@@ -108,4 +108,4 @@ def test_sigterm_finishes_every_request_sent_before_it(container, database_url, 
     failed = [r for r in before if not r[1]]
     assert len(before) > 50
     assert failed == [], f"{len(failed)} of {len(before)} requests sent before SIGTERM failed: {failed[:3]}"
-    assert code == 0 and took < 20, (code, took)
+    assert code == 0 and took < 20, (code, took, app.logs()[-3000:])
