@@ -4,9 +4,10 @@ import { loadSettings } from "./components/config";
 import { deployStack } from "./components/stacks";
 
 const settings = loadSettings();
-const image = new AppImage("app", appImageArgs(settings, path.join(__dirname, "app")));
-const stack = deployStack(settings, image);
+const appImage = new AppImage("app", appImageArgs(settings, path.join(__dirname, "app")));
+const deployed = deployStack(settings, appImage);
 
-export const url = stack.url;
-export const imageRef = stack.image;
-export const target = stack.target;
+export const url = deployed.url;
+export const image = deployed.image;
+export const namespace = deployed.namespace; // k8s only
+export const appName = deployed.appName; // heroku only

@@ -14,7 +14,8 @@ export interface PlatformStackArgs {
 export interface DeployedStack {
     url: pulumi.Output<string>;
     image: pulumi.Output<string>;
-    target: pulumi.Output<string>;
+    namespace?: pulumi.Output<string>;
+    appName?: pulumi.Output<string>;
 }
 
 /** Loads only the chosen platform's code (and its providers' SDKs): evaluation does not pay for the other one. */
@@ -22,9 +23,9 @@ export function deployStack(settings: Settings, image: AppImage): DeployedStack 
     if (settings.platform === "heroku") {
         const { HerokuStack } = require("./heroku/herokuStack") as { HerokuStack: typeof HerokuStackType };
         const stack = new HerokuStack("heroku", { settings, image });
-        return { url: stack.url, image: stack.image, target: stack.appName };
+        return { url: stack.url, image: stack.image, appName: stack.appName };
     }
     const { K8sStack } = require("./k8s/k8sStack") as { K8sStack: typeof K8sStackType };
     const stack = new K8sStack("k8s", { settings, image });
-    return { url: stack.url, image: stack.image, target: stack.namespace };
+    return { url: stack.url, image: stack.image, namespace: stack.namespace };
 }

@@ -54,6 +54,8 @@ describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
         expect(plain.one(T("HerokuApp")).inputs.name).toMatch(/^actors-[a-z0-9]{6,8}$/);
         expect(full.one(T("HerokuApp")).inputs).toMatchObject({ name: "actors-prod", team: "acme", region: "us" });
         expect(full.byType("random:index/randomString:RandomString")).toHaveLength(0);
+        expect(full.outputs.appName.value).toBe("actors-prod");
+        expect(full.outputs.namespace).toBeUndefined();
     });
 
     it("attaches Heroku Postgres as DATABASE with the configured plan", () => {

@@ -71,8 +71,9 @@ describe("resource graph", () => {
 
     it("exports the URL, the digest-pinned image and the namespace", () => {
         expect(plain.outputs.url.value).toBe("http://actors-web.actors.svc.cluster.local/");
-        expect(plain.outputs.imageRef.value).toMatch(/^localhost:5001\/actors@sha256:[0-9a-f]{64}$/);
-        expect(plain.outputs.target.value).toBe("actors");
+        expect(plain.outputs.image.value).toMatch(/^localhost:5001\/actors@sha256:[0-9a-f]{64}$/);
+        expect(plain.outputs.namespace.value).toBe("actors");
+        expect(plain.outputs.appName).toBeUndefined();
     });
 
     it("skips the operator chart when the cluster already runs it", async () => {
@@ -185,7 +186,7 @@ describe("database", () => {
 describe("web workload", () => {
     it("runs the pinned image with the shared app contract", () => {
         const c = container(plain);
-        expect(c.image).toBe(plain.outputs.imageRef.value);
+        expect(c.image).toBe(plain.outputs.image.value);
         expect(c.imagePullPolicy).toBe("IfNotPresent");
         const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
         expect(env).toEqual({
