@@ -34,9 +34,13 @@ const DYNAMIC = (name: string) => `pulumi-nodejs:dynamic/actors:${name}`;
 const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|DATABASE_URL|CREDENTIALS)/i;
 const SECRET_VALUE_KEY = /^(password|secret|secretKey|secretAccessKey|accessKey|token|apiKey|privateKey|connectionString|storageKey)$/i;
 
-function containers(args: { type: string; props: any }): any[] {
+function podSpec(args: { type: string; props: any }): any {
     const kind = WORKLOADS[args.type];
-    const spec = kind ? podSpecOf(kind, args.props?.spec ?? (kind === "Pod" ? args.props?.spec : undefined)) : undefined;
+    return kind ? podSpecOf(kind, args.props?.spec) : undefined;
+}
+
+function containers(args: { type: string; props: any }): any[] {
+    const spec = podSpec(args);
     return spec ? [...(spec.initContainers ?? []), ...(spec.containers ?? [])] : [];
 }
 
@@ -74,7 +78,7 @@ export const probesSet: ResourcePolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
         if (!LONG_RUNNING.includes(WORKLOADS[args.type] ?? "")) return;
-        for (const c of containers(args).filter((c) => !args.props.spec.template.spec.initContainers?.includes(c))) {
+        for (const c of podSpec(args)?.containers ?? []) {
             if (!c.readinessProbe) report(`container ${c.name}: no readinessProbe`);
             if (!c.livenessProbe) report(`container ${c.name}: no livenessProbe`);
         }

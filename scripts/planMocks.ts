@@ -1,4 +1,10 @@
 import * as crypto from "crypto";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+
+/** True for a value the mocks hand over as a Pulumi secret (inputs keep secrets wrapped in this marker). */
+export function isSecretMarker(value: any): boolean {
+    return Boolean(value) && typeof value === "object" && value[specialSigKey] === specialSecretSig;
+}
 
 /**
  * What Pulumi's runtime mocks answer for each resource type when the program is evaluated without the engine

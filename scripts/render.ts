@@ -12,10 +12,8 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { CONFIG_SCHEMA, KeySpec } from "../components/config";
-import { mockState } from "./planMocks";
+import { isSecretMarker, mockState } from "./planMocks";
 
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const REDACTED = "<redacted>";
 const ROOT = path.resolve(__dirname, "..");
 
@@ -29,7 +27,7 @@ interface Registered {
 function redact(value: any): any {
     if (Array.isArray(value)) return value.map(redact);
     if (value && typeof value === "object") {
-        if (value[SIG_KEY] === SECRET_SIG) {
+        if (isSecretMarker(value)) {
             const inner = value.value;
             const isMap = inner && typeof inner === "object" && !Array.isArray(inner);
             return isMap ? Object.fromEntries(Object.keys(inner).sort().map((k) => [k, REDACTED])) : REDACTED;

@@ -1,15 +1,13 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { mockState, testValues } from "../scripts/planMocks";
+import { isSecretMarker, mockState, testValues } from "../scripts/planMocks";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const REFERENCE = path.resolve(ROOT, "..", "shared", "reference");
 
 /** A value a mock hands out for a generated secret: if it shows up outside a secret, something leaked. */
 export const SENTINEL = "SENTINEL";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 export interface MockResource {
     type: string;
@@ -95,7 +93,7 @@ export async function runProgram(
 export function unwrapSecrets(value: any): any {
     if (Array.isArray(value)) return value.map(unwrapSecrets);
     if (value && typeof value === "object") {
-        if (value[SIG_KEY] === SECRET_SIG) return unwrapSecrets(value.value);
+        if (isSecretMarker(value)) return unwrapSecrets(value.value);
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
     }
     return value;
@@ -106,7 +104,7 @@ export function plainSecretLeaks(value: any, sentinels: string[], where = "", in
     if (typeof value === "string") return !inSecret && sentinels.some((s) => value.includes(s)) ? [where || "(root)"] : [];
     if (Array.isArray(value)) return value.flatMap((v, i) => plainSecretLeaks(v, sentinels, `${where}[${i}]`, inSecret));
     if (value && typeof value === "object") {
-        if (value[SIG_KEY] === SECRET_SIG) return plainSecretLeaks(value.value, sentinels, where, true);
+        if (isSecretMarker(value)) return plainSecretLeaks(value.value, sentinels, where, true);
         return Object.entries(value).flatMap(([k, v]) => plainSecretLeaks(v, sentinels, `${where}.${k}`, inSecret));
     }
     return [];

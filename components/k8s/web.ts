@@ -53,7 +53,7 @@ export class WebApp extends pulumi.ComponentResource {
             { metadata: { name: "actors", namespace: args.namespace, labels: webLabels }, automountServiceAccountToken: false },
             parent,
         );
-        const pod = (component: "web" | "migrate", container: k8s.types.input.core.v1.Container) => ({
+        const pod = (container: k8s.types.input.core.v1.Container) => ({
             serviceAccountName: serviceAccount.metadata.name,
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurity,
@@ -85,7 +85,7 @@ export class WebApp extends pulumi.ComponentResource {
                     activeDeadlineSeconds: 900,
                     template: {
                         metadata: { labels: appLabels("migrate") },
-                        spec: { restartPolicy: "Never", ...pod("migrate", { name: "migrate", command: ["/app/bin/migrate", "--wait", "300"] }) },
+                        spec: { restartPolicy: "Never", ...pod({ name: "migrate", command: ["/app/bin/migrate", "--wait", "300"] }) },
                     },
                 },
             },
@@ -110,7 +110,7 @@ export class WebApp extends pulumi.ComponentResource {
                     template: {
                         metadata: { labels: webLabels },
                         spec: {
-                            ...pod("web", {
+                            ...pod({
                                 name: "web",
                                 ports: [{ name: "http", containerPort: APP_PORT, protocol: "TCP" }],
                                 startupProbe: probe("/healthz", 2, 30),
