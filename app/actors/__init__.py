@@ -45,6 +45,9 @@ def _instrument(app: Flask) -> None:
     from . import metrics
 
     pool_observed = [float("-inf")]
+    # Metric children by (method, route, status): label lookups once, not on every request. Bounded: routes are the
+    # app's rules (or "unmatched"), and methods and statuses are few.
+    children: dict[tuple[str, str, int], tuple] = {}
 
     @app.before_request
     def start_timer() -> None:
@@ -56,8 +59,14 @@ def _instrument(app: Flask) -> None:
     def record(response):
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         route = request.url_rule.rule if request.url_rule else "unmatched"
-        metrics.REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-        metrics.LATENCY.labels(request.method, route).observe(elapsed)
+        key = (request.method, route, response.status_code)
+        pair = children.get(key)
+        if pair is None:
+            pair = (metrics.REQUESTS.labels(key[0], route, str(key[2])), metrics.LATENCY.labels(key[0], route))
+            if len(children) < 1000:
+                children[key] = pair
+        pair[0].inc()
+        pair[1].observe(elapsed)
         # Pool gauges change slowly: refresh them at most once a second per worker, not on every request.
         if g.started - pool_observed[0] > 1.0:
             pool_observed[0] = g.started

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .pagination import Cursor, PageRequest
 from .settings import Settings
 
-COLUMNS = "id, name, birth_year, country, known_for, sort_name"
+PUBLIC_COLUMNS = ("id", "name", "birth_year", "country", "known_for")
+COLUMNS = ", ".join(PUBLIC_COLUMNS) + ", sort_name"
 
 # Keyset pagination over the (sort_name, id) index: a page costs the same at any depth and table size.
 # Each variant is complete text, so the server can prepare and reuse a plan for it.
@@ -42,8 +42,9 @@ class Database:
         self.settings = settings
         self.pool = ConnectionPool(
             settings.database_url,
-            # Autocommit: each read is one round trip, not BEGIN + SELECT + COMMIT.
-            kwargs={**settings.conninfo_kwargs, "row_factory": dict_row, "autocommit": True},
+            # Autocommit: each read is one round trip, not BEGIN + SELECT + COMMIT. Rows come as tuples and become
+            # the API's dicts once (see _public).
+            kwargs={**settings.conninfo_kwargs, "autocommit": True},
             min_size=1,
             max_size=settings.db_pool_max,
             timeout=settings.db_wait_seconds,
@@ -92,9 +93,9 @@ class Database:
         return Page([_public(r) for r in rows], next=last if more else None, prev=first if req.after else None)
 
 
-def _cursor(row: dict[str, Any]) -> Cursor:
-    return Cursor(row["sort_name"], row["id"])
+def _cursor(row: tuple) -> Cursor:
+    return Cursor(row[5], row[0])
 
 
-def _public(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k != "sort_name"}
+def _public(row: tuple) -> dict[str, Any]:
+    return dict(zip(PUBLIC_COLUMNS, row))
