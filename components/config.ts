@@ -74,6 +74,7 @@ export const CONFIG_SCHEMA = {
     dbInstances: { type: "integer", default: 1, description: "k8s: PostgreSQL instances (1 primary + replicas; 2 or more for failover).", check: range(1, 9) },
     dbStorageSize: { type: "string", default: "1Gi", description: "k8s: volume size of each PostgreSQL instance.", check: QUANTITY_BYTES },
     dbStorageClass: { type: "string", default: "", description: "k8s: StorageClass of the PostgreSQL volumes (empty: the cluster's default)." },
+    protectDatabase: { type: "boolean", default: true, description: "Protect the database (the CloudNativePG cluster release; the Heroku app and its Postgres add-on) from deletion and replacement: pulumi refuses instead of losing data. Set false to allow pulumi destroy." },
     dbCpu: { type: "string", default: "500m", description: "k8s: CPU request and limit of each PostgreSQL instance.", check: QUANTITY_CPU },
     dbMemory: { type: "string", default: "512Mi", description: "k8s: memory request and limit of each PostgreSQL instance.", check: QUANTITY_BYTES },
     monitoring: { type: "boolean", default: false, description: "k8s: create PodMonitors for the app and PostgreSQL (needs the Prometheus Operator's CRDs)." },

@@ -130,6 +130,17 @@ describe("app", () => {
         expect(renamed.outs!.name).toBe("actors-renamed");
     });
 
+    it("refuses to move an existing app to another region or team (its database would be lost)", async () => {
+        const provider = new HerokuAppProvider(client);
+        const { outs } = await newApp();
+        expect((await provider.check(outs, { name: outs.name, region: "eu", team: "" })).failures).toEqual([]);
+        const moved = await provider.check(outs, { name: outs.name, region: "us", team: "" });
+        expect(moved.failures.map((f) => f.property)).toEqual(["region"]);
+        expect(moved.failures[0].reason).toContain("copy the data (heroku pg:copy)");
+        expect((await provider.check(outs, { name: outs.name, region: "eu", team: "acme" })).failures[0].reason).toContain("heroku apps:transfer");
+        expect((await provider.check({}, { name: "new-app", region: "us", team: "" })).failures).toEqual([]);
+    });
+
     it("creates team apps through /teams/apps", async () => {
         await new HerokuAppProvider(client).create({ name: "actors-team1", region: "us", team: "acme" });
         expect(emulator.requests.find((r) => r.method === "POST")!.path).toBe("/teams/apps");

@@ -17,6 +17,25 @@ export interface HerokuAppOutputs extends HerokuAppInputs {
 
 /** A Heroku app on the container stack; an existing app of the same name (that the key can see) is adopted. */
 export class HerokuAppProvider extends HerokuProvider {
+    /** An existing app cannot change region or owner through this program: that would mean a new app and database. */
+    async check(olds: Partial<HerokuAppOutputs>, news: HerokuAppInputs): Promise<{ inputs: HerokuAppInputs; failures: { property: string; reason: string }[] }> {
+        const failures: { property: string; reason: string }[] = [];
+        if (olds.appId && olds.region !== undefined && olds.region !== news.region) {
+            failures.push({
+                property: "region",
+                reason: `Heroku cannot move app ${olds.name} from ${olds.region} to ${news.region}: the app and its database would be replaced. ` +
+                    "Create a new stack in the new region, copy the data (heroku pg:copy), then destroy this one.",
+            });
+        }
+        if (olds.appId && olds.team !== undefined && olds.team !== news.team) {
+            failures.push({
+                property: "team",
+                reason: `move app ${olds.name} with \`heroku apps:transfer\` first, then set actors:herokuTeam to match`,
+            });
+        }
+        return { inputs: news, failures };
+    }
+
     async create(inputs: HerokuAppInputs): Promise<Created<HerokuAppOutputs>> {
         const api = this.api();
         const existing = await api.find<App>(`/apps/${inputs.name}`);

@@ -47,6 +47,11 @@ export class HerokuDispatchProvider implements pulumi.dynamic.ResourceProvider {
         return instance;
     }
 
+    async check(olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
+        const handler = await this.handler(news.kind);
+        return handler.check ? handler.check(olds, news) : { inputs: news };
+    }
+
     async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
         const result = await (await this.handler(inputs.kind)).create(inputs);
         return { id: result.id, outs: { ...result.outs, kind: inputs.kind } };

@@ -15,6 +15,8 @@ export class HerokuStack extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
     readonly appName: pulumi.Output<string>;
     readonly image: pulumi.Output<string>;
+    readonly app: HerokuApp;
+    readonly database: PostgresAddon;
 
     constructor(name: string, args: HerokuStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:heroku:HerokuStack", name, {}, opts);
@@ -26,8 +28,10 @@ export class HerokuStack extends pulumi.ComponentResource {
             ? pulumi.output(s.herokuAppName)
             : new random.RandomString(`${name}-suffix`, { length: 8, special: false, upper: false }, parent).result.apply((r) => `actors-${r}`);
 
-        const app = new HerokuApp(`${name}-app`, { name: appName, region: s.herokuRegion, team: s.herokuTeam }, parent);
-        const database = new PostgresAddon(`${name}-postgres`, { appId: app.appId, plan: s.herokuPostgresPlan, attachment: "DATABASE" }, parent);
+        // Deleting the app deletes its database too: both are protected unless actors:protectDatabase is false.
+        const keep = { parent: this, protect: s.protectDatabase };
+        const app = (this.app = new HerokuApp(`${name}-app`, { name: appName, region: s.herokuRegion, team: s.herokuTeam }, keep));
+        const database = (this.database = new PostgresAddon(`${name}-postgres`, { appId: app.appId, plan: s.herokuPostgresPlan, attachment: "DATABASE" }, keep));
         const configVars = new ConfigVars(`${name}-config`, { appId: app.appId, vars: appEnvironment(s) }, parent);
         const features = s.herokuPreboot ? [new HerokuAppFeature(`${name}-preboot`, { appId: app.appId, feature: "preboot", enabled: true }, parent)] : [];
 

@@ -34,6 +34,8 @@ export interface DatabaseArgs {
     cpu: string;
     memory: string;
     monitoring: boolean;
+    /** Refuse to delete or replace the cluster (and with it the data). */
+    protect: boolean;
     backup?: DatabaseBackupArgs;
 }
 
@@ -111,7 +113,11 @@ export class Database extends pulumi.ComponentResource {
             CNPG_CLUSTER_CHART,
             // The Cluster resource becomes ready long after Helm returns; the app's readiness probe covers that.
             { release: args.clusterName, namespace: args.namespace, atomic: false, values },
-            { parent: this, dependsOn: [appSecret, ...(backupSecret ? [backupSecret] : []), ...(this.operatorRelease ? [this.operatorRelease] : [])] },
+            {
+                parent: this,
+                protect: args.protect,
+                dependsOn: [appSecret, ...(backupSecret ? [backupSecret] : []), ...(this.operatorRelease ? [this.operatorRelease] : [])],
+            },
         );
 
         new k8s.networking.v1.NetworkPolicy(

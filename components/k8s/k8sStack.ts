@@ -18,6 +18,7 @@ export class K8sStack extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
     readonly namespace: pulumi.Output<string>;
     readonly image: pulumi.Output<string>;
+    readonly database: Database;
 
     constructor(name: string, args: K8sStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:k8s:K8sStack", name, {}, opts);
@@ -46,7 +47,7 @@ export class K8sStack extends pulumi.ComponentResource {
         );
         const ns = namespace.metadata.name;
 
-        const database = new Database(
+        const database = (this.database = new Database(
             `${name}-db`,
             {
                 namespace: ns,
@@ -60,6 +61,7 @@ export class K8sStack extends pulumi.ComponentResource {
                 cpu: s.dbCpu,
                 memory: s.dbMemory,
                 monitoring: s.monitoring || s.installKubePrometheusStack,
+                protect: s.protectDatabase,
                 backup:
                     s.backupDestination && s.backupAccessKeyId && s.backupSecretAccessKey
                         ? {
@@ -74,7 +76,7 @@ export class K8sStack extends pulumi.ComponentResource {
                         : undefined,
             },
             within,
-        );
+        ));
 
         const web = new WebApp(
             `${name}-web`,
