@@ -28,7 +28,8 @@ def table_markdown(r: dict) -> str:
     s, sc, ev, im = r["serving"], r["scale"], r["evaluation"], r["image"]
     lines = [
         f"Measured {r.get('measured_at', 'in one run')} on {r['settings']['cores']} cores; wrk {r['settings']['connections']} connections, "
-        f"{r['settings']['duration_s']} s per run; everything on 127.0.0.1. Raw figures: `bench/results.json`.",
+        f"{r['settings']['duration_s']} s per run, {r['settings'].get('rounds', 1)} alternating rounds (ratios are medians of "
+        "per-round pairs); everything on 127.0.0.1. Raw figures: `bench/results.json`.",
         "",
         "| ratio | compares | value | goal | met |",
         "| --- | --- | --- | --- | --- |",
@@ -43,6 +44,7 @@ def table_markdown(r: dict) -> str:
         f"| shipped image (gunicorn) | {s['shipped']['rps']:.0f} req/s, p50 {s['shipped']['p50_ms']:.2f} ms, p99 {s['shipped']['p99_ms']:.2f} ms |",
         f"| Flask development server | {s['dev_server']['rps']:.0f} req/s, p50 {s['dev_server']['p50_ms']:.2f} ms, p99 {s['dev_server']['p99_ms']:.2f} ms |",
         f"| pgbench, same query, same connections | {s['pgbench']['tps']:.0f} queries/s |",
+        "| serving rounds (shipped / dev server req/s) | " + ", ".join(f"{x['shipped']['rps']:.0f} / {x['dev_server']['rps']:.0f}" for x in s.get("rounds", [])) + " |",
         f"| first / deep page p50, 1k actors | {sc['small']['first_p50_ms']:.2f} / {sc['small']['deep_p50_ms']:.2f} ms |",
         f"| first / deep page p50, 1M actors | {sc['large']['first_p50_ms']:.2f} / {sc['large']['deep_p50_ms']:.2f} ms |",
         f"| deep page in the database, keyset / OFFSET (1M) | {sc['db_keyset_deep_ms']:.3f} / {sc['db_offset_deep_ms']:.1f} ms |",
