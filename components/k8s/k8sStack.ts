@@ -47,6 +47,24 @@ export class K8sStack extends pulumi.ComponentResource {
         );
         const ns = namespace.metadata.name;
 
+        // Metrics first: with kube-prometheus-stack installed here, its CRDs must exist before the charts that create
+        // PodMonitors or ServiceMonitors (the database's, Traefik's) are installed.
+        const monitoring = s.monitoring || s.installKubePrometheusStack;
+        const observability = monitoring
+            ? new Observability(
+                  `${name}-observability`,
+                  {
+                      namespace: ns,
+                      databaseCluster: DB_CLUSTER_NAME,
+                      installKubePrometheusStack: s.installKubePrometheusStack,
+                      alertErrorPercent: s.alertErrorPercent,
+                      alertLatencyMs: s.alertLatencyMs,
+                  },
+                  within,
+              )
+            : undefined;
+        const afterMonitoring = { ...within, dependsOn: observability?.release ? [observability.release] : [] };
+
         const database = (this.database = new Database(
             `${name}-db`,
             {
@@ -60,7 +78,7 @@ export class K8sStack extends pulumi.ComponentResource {
                 storageClass: s.dbStorageClass,
                 cpu: s.dbCpu,
                 memory: s.dbMemory,
-                monitoring: s.monitoring || s.installKubePrometheusStack,
+                monitoring,
                 protect: s.protectDatabase,
                 backup:
                     s.backupDestination && s.backupAccessKeyId && s.backupSecretAccessKey
@@ -75,7 +93,7 @@ export class K8sStack extends pulumi.ComponentResource {
                           }
                         : undefined,
             },
-            within,
+            afterMonitoring,
         ));
 
         const web = new WebApp(
@@ -100,7 +118,7 @@ export class K8sStack extends pulumi.ComponentResource {
         // Platform add-ons, each off by default for clusters that already have them.
         const gatewayApi = s.routing === "gateway";
         const ingressClassName = s.ingressClassName || (s.installTraefik ? TRAEFIK_CLASS : "");
-        const traffic = s.installTraefik ? new Traffic(`${name}-traffic`, { gatewayApi, metrics: s.monitoring || s.installKubePrometheusStack }, within) : undefined;
+        const traffic = s.installTraefik ? new Traffic(`${name}-traffic`, { gatewayApi, metrics: monitoring }, afterMonitoring) : undefined;
         const tls =
             s.installCertManager || s.letsEncryptEmail
                 ? new Tls(
@@ -114,20 +132,6 @@ export class K8sStack extends pulumi.ComponentResource {
                       within,
                   )
                 : undefined;
-        if (s.monitoring || s.installKubePrometheusStack) {
-            new Observability(
-                `${name}-observability`,
-                {
-                    namespace: ns,
-                    databaseCluster: DB_CLUSTER_NAME,
-                    installKubePrometheusStack: s.installKubePrometheusStack,
-                    alertErrorPercent: s.alertErrorPercent,
-                    alertLatencyMs: s.alertLatencyMs,
-                },
-                within,
-            );
-        }
-
         const network = new AppNetwork(
             `${name}-network`,
             {
