@@ -3,15 +3,13 @@
  * {"program", "wallMs", "maxRssMb", "resources"} as JSON. Run by bench/run.py:
  *   node -r ts-node/register/transpile-only bench/eval.ts k8s|heroku|empty
  */
-import * as path from "path";
-import * as yaml from "js-yaml";
-import * as fs from "fs";
 import { mockState, testValues } from "../scripts/planMocks";
+import { readStackConfig } from "../scripts/stackFile";
 
 async function main() {
     const which = process.argv[2];
     // The harness's own work (reading the stack file) is done before the clock starts, for every program alike.
-    const config = which === "empty" ? {} : stackConfig(which);
+    const config = which === "empty" ? {} : readStackConfig(which).config;
     const started = process.hrtime.bigint();
     const pulumi = await import("@pulumi/pulumi");
     let resources = 0;
@@ -38,12 +36,6 @@ async function main() {
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     const maxRssMb = process.resourceUsage().maxRSS / 1024;
     process.stdout.write(JSON.stringify({ program: which, wallMs: Math.round(wallMs), maxRssMb: Math.round(maxRssMb * 10) / 10, resources }) + "\n");
-}
-
-function stackConfig(stack: string): Record<string, string> {
-    const file = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
-    const config = (yaml.load(fs.readFileSync(file, "utf8")) as any).config as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
 main().catch((err) => {

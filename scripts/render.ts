@@ -13,6 +13,7 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { CONFIG_SCHEMA, KeySpec } from "../components/config";
 import { isSecretMarker, mockState } from "./planMocks";
+import { readStackConfig } from "./stackFile";
 
 export const REDACTED = "<redacted>";
 const ROOT = path.resolve(__dirname, "..");
@@ -37,33 +38,15 @@ function redact(value: any): any {
     return value;
 }
 
-function stackSettings(stack: string): { config: Record<string, string>; secretKeys: string[] } {
-    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`no stack file Pulumi.${stack}.yaml (stacks: k8s, heroku)`);
-    const doc = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }) ?? {};
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries(doc.config ?? {})) {
-        const spec = (CONFIG_SCHEMA as Record<string, KeySpec>)[key.replace(/^actors:/, "")];
-        if (value && typeof value === "object" && "secure" in (value as object)) {
-            // Encrypted in the stack file: the plan shows that it is set, never what it is.
-            config[key] = REDACTED;
-            secretKeys.push(key);
-        } else if (spec?.secret) {
-            config[key] = String(value);
-            secretKeys.push(key);
-        } else {
-            config[key] = typeof value === "string" ? value : JSON.stringify(value);
-        }
-    }
-    return { config, secretKeys };
-}
-
 const KIND_ORDER: Record<string, string> = { Namespace: "00", ServiceAccount: "10", Secret: "10", ConfigMap: "10", NetworkPolicy: "20", Job: "30" };
 const fileName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, "-").toLowerCase();
 
 export async function renderPlan(stack: string): Promise<Map<string, string>> {
-    const { config, secretKeys } = stackSettings(stack);
+    // Encrypted in the stack file: the plan shows that it is set, never what it is.
+    const { config, secretKeys } = readStackConfig(stack, {
+        encrypted: REDACTED,
+        isSecretKey: (key) => Boolean((CONFIG_SCHEMA as Record<string, KeySpec>)[key.replace(/^actors:/, "")]?.secret),
+    });
     // The plan makes no Heroku call: any non-empty key satisfies the settings check.
     if (config["actors:platform"] === "heroku" && !config["actors:herokuApiKey"]) process.env.HEROKU_API_KEY ||= "render-offline";
     const registered: Registered[] = [];

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { isSecretMarker, mockState, testValues } from "../scripts/planMocks";
+import { readStackConfig } from "../scripts/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const REFERENCE = path.resolve(ROOT, "..", "shared", "reference");
@@ -25,8 +26,7 @@ export interface ProgramRun {
 
 /** The stack file's config (without the `config:` wrapper), as Pulumi hands it to the program. */
 export function stackConfig(stack: "k8s" | "heroku"): Record<string, string> {
-    const doc = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-    return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    return readStackConfig(stack).config;
 }
 
 /**

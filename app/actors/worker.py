@@ -24,7 +24,8 @@ class DrainingSyncWorker(SyncWorker):
         self.drain_backlog()
 
     def drain_backlog(self) -> None:
-        if not self.ppid_is_alive():
+        # A worker orphaned by a dead arbiter has nobody to hand the socket back to: just exit.
+        if not self.is_parent_alive():
             return
         # Never past the arbiter's SIGKILL at graceful_timeout.
         deadline = time.monotonic() + min(DRAIN_SECONDS, max(self.cfg.graceful_timeout - 2, 1))
@@ -44,7 +45,3 @@ class DrainingSyncWorker(SyncWorker):
                 served += 1
         if served:
             self.log.info("served %d queued connection(s) before stopping", served)
-
-    def ppid_is_alive(self) -> bool:
-        # A worker orphaned by a dead arbiter has nobody to hand the socket back to: just exit.
-        return self.is_parent_alive()

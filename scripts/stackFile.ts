@@ -1,0 +1,27 @@
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..");
+
+/**
+ * A stack file's config as Pulumi hands it to the program: every value a string (structured ones as JSON), and the
+ * keys that are secrets. A value encrypted in the file (`secure:`) becomes `encrypted` (it cannot be read offline).
+ * Used by the tests, `npm run render` and the benchmarks, so all three evaluate the program with the same settings.
+ */
+export function readStackConfig(
+    stack: string,
+    opts: { encrypted?: string; isSecretKey?: (key: string) => boolean } = {},
+): { config: Record<string, string>; secretKeys: string[] } {
+    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) throw new Error(`no stack file Pulumi.${stack}.yaml (stacks: k8s, heroku)`);
+    const doc = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }) ?? {};
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        const encrypted = Boolean(value) && typeof value === "object" && "secure" in (value as object);
+        config[key] = encrypted ? (opts.encrypted ?? "") : typeof value === "string" ? value : JSON.stringify(value);
+        if (encrypted || opts.isSecretKey?.(key)) secretKeys.push(key);
+    }
+    return { config, secretKeys };
+}
