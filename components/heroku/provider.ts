@@ -17,17 +17,21 @@ export abstract class HerokuProvider implements pulumi.dynamic.ResourceProvider 
     abstract create(inputs: any): Promise<pulumi.dynamic.CreateResult>;
 
     private apiKey?: string;
+    private client?: HerokuClient;
 
     /** Tests pass a client factory (pointed at the emulator); the engine never does. */
     constructor(private readonly clientFactory?: () => HerokuClient) {}
 
     async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
         this.apiKey = req.config.get(API_KEY_SETTING) || undefined;
+        this.client = undefined;
     }
 
+    /** One client per provider, so its rate-limit pacing (RateLimit-Remaining) spans all of the provider's calls. */
     protected api(): HerokuClient {
         if (this.clientFactory) return this.clientFactory();
-        return new HerokuClient({ apiKey: this.apiKey ?? process.env.HEROKU_API_KEY ?? "" });
+        this.client ??= new HerokuClient({ apiKey: this.apiKey ?? process.env.HEROKU_API_KEY ?? "" });
+        return this.client;
     }
 }
 
