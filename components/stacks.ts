@@ -1,22 +1,8 @@
-import * as pulumi from "@pulumi/pulumi";
 import type { AppImage } from "./appImage";
 import type { Settings } from "./config";
+import type { DeployedStack } from "./platformStack";
 import type { HerokuStack as HerokuStackType } from "./heroku/herokuStack";
 import type { K8sStack as K8sStackType } from "./k8s/k8sStack";
-
-/** What every platform's stack is given: the checked settings and the one image. */
-export interface PlatformStackArgs {
-    settings: Settings;
-    image: AppImage;
-}
-
-/** What every platform's stack exports: the URL, the image it runs, and where it runs (namespace or app name). */
-export interface DeployedStack {
-    url: pulumi.Output<string>;
-    image: pulumi.Output<string>;
-    namespace?: pulumi.Output<string>;
-    appName?: pulumi.Output<string>;
-}
 
 /** Loads only the chosen platform's code (and its providers' SDKs): evaluation does not pay for the other one. */
 export function deployStack(settings: Settings, image: AppImage): DeployedStack {

@@ -1,4 +1,5 @@
 import type { ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { EXPOSURE_ANNOTATION } from "../components/k8s/labels";
 import { podSpecOf, restrictedViolations } from "./podSecurity";
 
 /**
@@ -29,7 +30,7 @@ const WORKLOADS: Record<string, string> = {
     "kubernetes:batch/v1:CronJob": "CronJob",
 };
 const LONG_RUNNING = ["Deployment", "StatefulSet", "DaemonSet"];
-export const EXPOSURE_ANNOTATION = "actors.dev/requested-service-type";
+
 const DYNAMIC = (name: string) => `pulumi-nodejs:dynamic/actors:${name}`;
 const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|DATABASE_URL|CREDENTIALS)/i;
 const SECRET_VALUE_KEY = /^(password|secret|secretKey|secretAccessKey|accessKey|token|apiKey|privateKey|connectionString|storageKey)$/i;

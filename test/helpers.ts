@@ -5,7 +5,7 @@ import { isSecretMarker, mockState, testValues } from "../scripts/planMocks";
 import { readStackConfig } from "../scripts/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..");
-export const REFERENCE = path.resolve(ROOT, "..", "shared", "reference");
+export const REFERENCE = path.join(ROOT, "test", "reference");
 
 /** A value a mock hands out for a generated secret: if it shows up outside a secret, something leaked. */
 export const SENTINEL = "SENTINEL";

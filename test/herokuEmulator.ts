@@ -5,7 +5,7 @@ import { readReference } from "./helpers";
 
 /**
  * An emulator of the Heroku Platform API endpoints this program uses, and of the registry's manifest endpoint, on
- * 127.0.0.1. Every request body is validated against the Platform API's JSON hyper-schema from ../shared/reference
+ * 127.0.0.1. Every request body is validated against the Platform API's JSON hyper-schema from test/reference
  * (plus the one documented extension: `docker_image` in formation updates under the docker-releases variant). It
  * keeps state, and can inject 429s, 500s, slow answers, lost responses and failed releases.
  */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { appEnvironment } from "../appEnv";
-import type { PlatformStackArgs } from "../stacks";
+import type { PlatformStackArgs } from "../platformStack";
 import { ConfigVars, ContainerRelease, HerokuApp, HerokuAppFeature, HerokuDomain, HerokuFormation, HerokuLogDrain, PostgresAddon } from "./resources";
 
 export type HerokuStackArgs = PlatformStackArgs;

@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { appEnvironment } from "../appEnv";
-import type { PlatformStackArgs } from "../stacks";
+import type { PlatformStackArgs } from "../platformStack";
 import { Database } from "./database";
 import { APP_GATEWAY, AppNetwork } from "./network";
 import { Observability } from "./observability";
 import { Tls } from "./tls";
-import { Traffic, TRAEFIK_CLASS } from "./traffic";
+import { Traefik, TRAEFIK_CLASS } from "./traefik";
 import { APP_PORT, WebApp } from "./web";
 
 export const DB_CLUSTER_NAME = "actors-db";
@@ -118,7 +118,7 @@ export class K8sStack extends pulumi.ComponentResource {
         // Platform add-ons, each off by default for clusters that already have them.
         const gatewayApi = s.routing === "gateway";
         const ingressClassName = s.ingressClassName || (s.installTraefik ? TRAEFIK_CLASS : "");
-        const traffic = s.installTraefik ? new Traffic(`${name}-traffic`, { gatewayApi, metrics: monitoring }, afterMonitoring) : undefined;
+        const traffic = s.installTraefik ? new Traefik(`${name}-traffic`, { gatewayApi, metrics: monitoring }, afterMonitoring) : undefined;
         const tls =
             s.installCertManager || s.letsEncryptEmail
                 ? new Tls(

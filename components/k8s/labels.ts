@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+/** Labels and annotations of what the app runs. Leaf module: the policy pack imports it too. */
 
 /** Labels of everything the app runs; NetworkPolicies select app pods (web and migration) by `name`. */
 export const APP_NAME = "actors";
@@ -14,24 +14,5 @@ export function appLabels(component: "web" | "migrate"): Record<string, string> 
 
 export const APP_SELECTOR = { "app.kubernetes.io/name": APP_NAME };
 
-/** The container contract shared by the web Deployment and the migration Job: restricted, read-only, non-root. */
-export const APP_UID = 10001;
-
-export const restrictedPodSecurity: k8s.types.input.core.v1.PodSecurityContext = {
-    runAsNonRoot: true,
-    runAsUser: APP_UID,
-    runAsGroup: APP_UID,
-    seccompProfile: { type: "RuntimeDefault" },
-};
-
-export const restrictedContainerSecurity: k8s.types.input.core.v1.SecurityContext = {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
-
-/** /tmp is the only writable path the app needs (metrics files, temp files): a small in-memory volume. */
-export const tmpVolume: k8s.types.input.core.v1.Volume = { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } };
-export const tmpMount: k8s.types.input.core.v1.VolumeMount = { name: "tmp", mountPath: "/tmp" };
+/** Set on the Service when actors:serviceType asks for NodePort or LoadBalancer; the policy pack requires it there. */
+export const EXPOSURE_ANNOTATION = "actors.dev/requested-service-type";

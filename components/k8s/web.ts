@@ -1,15 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-// Set on the Service when actors:serviceType asks for NodePort or LoadBalancer (the policy pack checks it).
-import { EXPOSURE_ANNOTATION } from "../../policy/policies";
-import {
-    APP_SELECTOR,
-    appLabels,
-    restrictedContainerSecurity,
-    restrictedPodSecurity,
-    tmpMount,
-    tmpVolume,
-} from "./labels";
+import { APP_SELECTOR, appLabels, EXPOSURE_ANNOTATION } from "./labels";
+import { restrictedContainerSecurity, restrictedPodSecurity, tmpMount, tmpVolume } from "./podSecurity";
 
 export const APP_PORT = 5000;
 

@@ -6,7 +6,7 @@ export const TRAEFIK_CHART: PinnedChart = { chart: "traefik", version: "41.3.0",
 export const TRAEFIK_NAMESPACE = "traefik";
 export const TRAEFIK_CLASS = "traefik";
 
-export interface TrafficArgs {
+export interface TraefikArgs {
     /** Serve Gateway API routes (a GatewayClass named traefik) besides Ingresses. */
     gatewayApi: boolean;
     metrics: boolean;
@@ -16,11 +16,12 @@ export interface TrafficArgs {
  * The ingress controller: Traefik (Helm). ingress-nginx has been retired upstream; Traefik is maintained, serves both
  * Ingress and Gateway API from one controller, and its chart ships a values schema the tests validate against.
  */
-export class Traffic extends pulumi.ComponentResource {
+export class Traefik extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
 
-    constructor(name: string, args: TrafficArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("actors:k8s:Traffic", name, {}, opts);
+    constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Renamed from Traffic: the alias keeps the release (and its URN) in place.
+        super("actors:k8s:Traefik", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "actors:k8s:Traffic" }] });
         this.release = pinnedRelease(
             `${name}-traefik`,
             TRAEFIK_CHART,
@@ -31,7 +32,7 @@ export class Traffic extends pulumi.ComponentResource {
     }
 }
 
-export function traefikValues(args: TrafficArgs): Record<string, unknown> {
+export function traefikValues(args: TraefikArgs): Record<string, unknown> {
     return {
         ingressClass: { enabled: true, isDefaultClass: false, name: TRAEFIK_CLASS },
         providers: {

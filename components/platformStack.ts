@@ -1,0 +1,17 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { AppImage } from "./appImage";
+import type { Settings } from "./config";
+
+/** What every platform's stack is given: the checked settings and the one image. */
+export interface PlatformStackArgs {
+    settings: Settings;
+    image: AppImage;
+}
+
+/** What every platform's stack exports: the URL, the image it runs, and where it runs (namespace or app name). */
+export interface DeployedStack {
+    url: pulumi.Output<string>;
+    image: pulumi.Output<string>;
+    namespace?: pulumi.Output<string>;
+    appName?: pulumi.Output<string>;
+}
