@@ -42,8 +42,12 @@ def main() -> int:
                         rps[side].append(bench.wrk(f"{app.base}/api/actors?limit=25")["rps"])
                     finally:
                         app.stop()
-    result = {f"{rev} (a)": rps["a"], "working tree (b)": rps["b"],
-              "median_a": statistics.median(rps["a"]), "median_b": statistics.median(rps["b"])}
+    result = {
+        f"{rev} (a)": rps["a"],
+        "working tree (b)": rps["b"],
+        "median_a": statistics.median(rps["a"]),
+        "median_b": statistics.median(rps["b"]),
+    }
     print(json.dumps(result, indent=2))
     return 0
 

@@ -17,7 +17,10 @@ async function main() {
         {
             newResource: (args) => {
                 resources++;
-                return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs, testValues("bench")) };
+                return {
+                    id: `${args.name}-id`,
+                    state: mockState(args.type, args.name, args.inputs, testValues("bench")),
+                };
             },
             call: () => ({}),
         },
@@ -35,7 +38,14 @@ async function main() {
     await (pulumi.runtime as any).waitForRPCs?.();
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     const maxRssMb = process.resourceUsage().maxRSS / 1024;
-    process.stdout.write(JSON.stringify({ program: which, wallMs: Math.round(wallMs), maxRssMb: Math.round(maxRssMb * 10) / 10, resources }) + "\n");
+    process.stdout.write(
+        JSON.stringify({
+            program: which,
+            wallMs: Math.round(wallMs),
+            maxRssMb: Math.round(maxRssMb * 10) / 10,
+            resources,
+        }) + "\n",
+    );
 }
 
 main().catch((err) => {

@@ -44,7 +44,9 @@ def table_markdown(r: dict) -> str:
         f"| shipped image (gunicorn) | {s['shipped']['rps']:.0f} req/s, p50 {s['shipped']['p50_ms']:.2f} ms, p99 {s['shipped']['p99_ms']:.2f} ms |",
         f"| Flask development server | {s['dev_server']['rps']:.0f} req/s, p50 {s['dev_server']['p50_ms']:.2f} ms, p99 {s['dev_server']['p99_ms']:.2f} ms |",
         f"| pgbench, same query, same connections | {s['pgbench']['tps']:.0f} queries/s |",
-        "| serving rounds (shipped / dev server req/s) | " + ", ".join(f"{x['shipped']['rps']:.0f} / {x['dev_server']['rps']:.0f}" for x in s.get("rounds", [])) + " |",
+        "| serving rounds (shipped / dev server req/s) | "
+        + ", ".join(f"{x['shipped']['rps']:.0f} / {x['dev_server']['rps']:.0f}" for x in s.get("rounds", []))
+        + " |",
         f"| first / deep page p50, 1k actors | {sc['small']['first_p50_ms']:.2f} / {sc['small']['deep_p50_ms']:.2f} ms |",
         f"| first / deep page p50, 1M actors | {sc['large']['first_p50_ms']:.2f} / {sc['large']['deep_p50_ms']:.2f} ms |",
         f"| deep page in the database, keyset / OFFSET (1M) | {sc['db_keyset_deep_ms']:.3f} / {sc['db_offset_deep_ms']:.1f} ms |",
@@ -52,7 +54,12 @@ def table_markdown(r: dict) -> str:
         f"{ev['empty']['max_rss_mb']:.0f} / {ev['k8s']['max_rss_mb']:.0f} / {ev['heroku']['max_rss_mb']:.0f} MB peak |",
         f"| image size / python:3 | {im['size_mb']:.0f} MB / {im['python3_published_mb']} MB ([source]({im['python3_source'].split()[0]})) |",
         f"| cold build / rebuild after a one-line change | {im['cold_build_s']:.1f} s / {im['rebuild_s']:.1f} s |",
-        "| where a request's time goes (profiled) | " + ", ".join(f"{k} {v:.0%}" if k.startswith(("database", "JSON", "Flask", "metrics", "logging", "app")) else f"{k} {v}" for k, v in r["profile"]) + " |",
+        "| where a request's time goes (profiled) | "
+        + ", ".join(
+            f"{k} {v:.0%}" if k.startswith(("database", "JSON", "Flask", "metrics", "logging", "app")) else f"{k} {v}"
+            for k, v in r["profile"]
+        )
+        + " |",
     ]
     return "\n".join(lines)
 
@@ -64,15 +71,19 @@ def chart_svg(r: dict) -> str:
     height = 40 + len(rows) * (bar_h + gap)
     scale_max = max(max(v for _, v, _ in rows), 3.5)
     x = lambda v: left + (width - left - 60) * min(v, scale_max) / scale_max  # noqa: E731
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-             f'<text x="10" y="20" font-size="14" font-weight="bold">actors benchmarks: ratios measured in one run (bench/results.json)</text>',
-             f'<line x1="{x(1):.1f}" y1="30" x2="{x(1):.1f}" y2="{height - 5}" stroke="#999" stroke-dasharray="4 3"/>',
-             f'<text x="{x(1) + 3:.1f}" y="40" fill="#666">1×</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+        f'<text x="10" y="20" font-size="14" font-weight="bold">actors benchmarks: ratios measured in one run (bench/results.json)</text>',
+        f'<line x1="{x(1):.1f}" y1="30" x2="{x(1):.1f}" y2="{height - 5}" stroke="#999" stroke-dasharray="4 3"/>',
+        f'<text x="{x(1) + 3:.1f}" y="40" fill="#666">1×</text>',
+    ]
     for i, (key, value, goal) in enumerate(rows):
         y = 45 + i * (bar_h + gap)
         ok = next(g[3] for g in GOALS if g[0] == key)(value)
         parts.append(f'<text x="10" y="{y + 15}">{key}</text>')
-        parts.append(f'<rect x="{left}" y="{y}" width="{max(x(value) - left, 1):.1f}" height="{bar_h}" fill="{"#3b7d3b" if ok else "#b33"}"/>')
+        parts.append(
+            f'<rect x="{left}" y="{y}" width="{max(x(value) - left, 1):.1f}" height="{bar_h}" fill="{"#3b7d3b" if ok else "#b33"}"/>'
+        )
         parts.append(f'<text x="{x(value) + 5:.1f}" y="{y + 15}">{value} (goal {goal})</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

@@ -4,7 +4,9 @@ import type { Settings } from "./config";
  * The environment the app gets on both platforms (the same contract everywhere). DATABASE_URL comes from each
  * platform's database (a Secret on Kubernetes, the add-on on Heroku) and PORT from the platform itself.
  */
-export function appEnvironment(settings: Pick<Settings, "webConcurrency" | "logLevel" | "appEnv">): Record<string, string> {
+export function appEnvironment(
+    settings: Pick<Settings, "webConcurrency" | "logLevel" | "appEnv">,
+): Record<string, string> {
     const extra = Object.fromEntries(
         settings.appEnv.map((entry) => {
             const at = entry.indexOf("=");

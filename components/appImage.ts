@@ -55,7 +55,11 @@ export class AppImage extends pulumi.ComponentResource {
                 },
                 skipPush: !this.pushed,
                 registry: args.registry
-                    ? { server: args.registry.server, username: args.registry.username, password: pulumi.secret(args.registry.password) }
+                    ? {
+                          server: args.registry.server,
+                          username: args.registry.username,
+                          password: pulumi.secret(args.registry.password),
+                      }
                     : undefined,
             },
             { parent: this },
@@ -74,7 +78,10 @@ export function registryServer(repository: string): string {
 
 /** Where the image goes for the chosen platform. Heroku's registry is pushed by the release, after the app exists. */
 export function appImageArgs(
-    settings: Pick<Settings, "platform" | "localImage" | "imageRepository" | "imageRegistryUsername" | "imageRegistryPassword">,
+    settings: Pick<
+        Settings,
+        "platform" | "localImage" | "imageRepository" | "imageRegistryUsername" | "imageRegistryPassword"
+    >,
     context: string,
 ): AppImageArgs {
     if (settings.platform !== "k8s" || settings.localImage) return { context };

@@ -18,8 +18,10 @@ export interface KeySpec {
     check?: (value: any) => string | undefined;
 }
 
-const oneOf = (...allowed: string[]) => (v: string) =>
-    allowed.includes(v) ? undefined : `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
+const oneOf =
+    (...allowed: string[]) =>
+    (v: string) =>
+        allowed.includes(v) ? undefined : `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
 const range = (low: number, high: number) => (v: number) =>
     Number.isInteger(v) && v >= low && v <= high ? undefined : `a whole number from ${low} to ${high}`;
 const pattern = (re: RegExp, what: string) => (v: string) => (re.test(v) ? undefined : what);
@@ -27,7 +29,10 @@ const optional = (check: (v: string) => string | undefined) => (v: string) => (v
 
 const QUANTITY_CPU = pattern(/^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, 'a CPU quantity such as "250m" or "1"');
 const QUANTITY_BYTES = pattern(/^[0-9]+(Ki|Mi|Gi|Ti)$/, 'a size such as "256Mi" or "10Gi"');
-const DNS_LABEL = pattern(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a DNS label: lowercase letters, digits and '-', at most 63");
+const DNS_LABEL = pattern(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    "a DNS label: lowercase letters, digits and '-', at most 63",
+);
 const HOSTNAME = pattern(
     /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/,
     "a fully qualified lowercase host name such as actors.example.com",
@@ -36,7 +41,8 @@ const ENV_ENTRY = (list: string[]) => {
     for (const entry of list) {
         const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/s.exec(String(entry));
         if (!match) return 'a list of "NAME=value" strings with NAME in upper case';
-        if (RESERVED_ENV.includes(match[1])) return `a list without the names the program sets itself (${RESERVED_ENV.join(", ")})`;
+        if (RESERVED_ENV.includes(match[1]))
+            return `a list without the names the program sets itself (${RESERVED_ENV.join(", ")})`;
     }
     return undefined;
 };
@@ -45,66 +51,364 @@ export const RESERVED_ENV = ["DATABASE_URL", "PORT", "WEB_CONCURRENCY", "PGSSLMO
 
 export const CONFIG_SCHEMA = {
     // --- both platforms
-    platform: { type: "string", default: "k8s", description: "Where to deploy: k8s or heroku.", check: oneOf("k8s", "heroku") },
-    webConcurrency: { type: "integer", default: 2, description: "gunicorn worker processes per container (WEB_CONCURRENCY).", check: range(1, 64) },
-    logLevel: { type: "string", default: "info", description: "The app's log level.", check: oneOf("debug", "info", "warning", "error") },
-    appEnv: { type: "array", default: [], description: 'Extra environment for the app on both platforms, as "NAME=value" strings (not secrets).', check: ENV_ENTRY },
+    platform: {
+        type: "string",
+        default: "k8s",
+        description: "Where to deploy: k8s or heroku.",
+        check: oneOf("k8s", "heroku"),
+    },
+    webConcurrency: {
+        type: "integer",
+        default: 2,
+        description: "gunicorn worker processes per container (WEB_CONCURRENCY).",
+        check: range(1, 64),
+    },
+    logLevel: {
+        type: "string",
+        default: "info",
+        description: "The app's log level.",
+        check: oneOf("debug", "info", "warning", "error"),
+    },
+    appEnv: {
+        type: "array",
+        default: [],
+        description: 'Extra environment for the app on both platforms, as "NAME=value" strings (not secrets).',
+        check: ENV_ENTRY,
+    },
     // --- the image
-    imageRepository: { type: "string", default: "", description: "k8s: repository to push the image to, such as ghcr.io/acme/actors. Empty only with localImage.", check: optional(pattern(/^[a-z0-9]+([._:-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)+$|^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._\/-]+$/, "a repository such as ghcr.io/acme/actors or localhost:5001/actors")) },
-    imageRegistryUsername: { type: "string", default: "", description: "k8s: user name for imageRepository's registry (empty: use the local Docker credentials)." },
-    imageRegistryPassword: { type: "string", default: "", secret: true, description: "k8s: password or token for imageRepository's registry." },
-    localImage: { type: "boolean", default: false, description: "k8s: build into the local Docker engine and push nowhere (Docker Desktop, minikube docker-env)." },
+    imageRepository: {
+        type: "string",
+        default: "",
+        description: "k8s: repository to push the image to, such as ghcr.io/acme/actors. Empty only with localImage.",
+        check: optional(
+            pattern(
+                /^[a-z0-9]+([._:-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)+$|^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._\/-]+$/,
+                "a repository such as ghcr.io/acme/actors or localhost:5001/actors",
+            ),
+        ),
+    },
+    imageRegistryUsername: {
+        type: "string",
+        default: "",
+        description: "k8s: user name for imageRepository's registry (empty: use the local Docker credentials).",
+    },
+    imageRegistryPassword: {
+        type: "string",
+        default: "",
+        secret: true,
+        description: "k8s: password or token for imageRepository's registry.",
+    },
+    localImage: {
+        type: "boolean",
+        default: false,
+        description: "k8s: build into the local Docker engine and push nowhere (Docker Desktop, minikube docker-env).",
+    },
     // --- Kubernetes
-    kubeContext: { type: "string", default: "", description: "k8s: kubeconfig context to deploy to (empty: the current context)." },
-    namespace: { type: "string", default: "actors", description: "k8s: namespace for the app and its database.", check: DNS_LABEL },
-    replicas: { type: "integer", default: 2, description: "k8s: minimum number of app pods (the autoscaler's floor).", check: range(1, 100) },
-    maxReplicas: { type: "integer", default: 6, description: "k8s: maximum number of app pods for the autoscaler.", check: range(1, 100) },
-    targetCpuUtilization: { type: "integer", default: 70, description: "k8s: average CPU use, in percent of the request, that the autoscaler aims for.", check: range(10, 100) },
-    cpuRequest: { type: "string", default: "100m", description: "k8s: CPU request of each app container.", check: QUANTITY_CPU },
-    cpuLimit: { type: "string", default: "1", description: "k8s: CPU limit of each app container.", check: QUANTITY_CPU },
-    memoryRequest: { type: "string", default: "192Mi", description: "k8s: memory request of each app container.", check: QUANTITY_BYTES },
-    memoryLimit: { type: "string", default: "256Mi", description: "k8s: memory limit of each app container.", check: QUANTITY_BYTES },
-    serviceType: { type: "string", default: "ClusterIP", description: "k8s: type of the app's Service.", check: oneOf("ClusterIP", "NodePort", "LoadBalancer") },
-    ingressHost: { type: "string", default: "", description: "k8s: public host name; when set, an Ingress routes it to the app.", check: optional(HOSTNAME) },
-    ingressClassName: { type: "string", default: "", description: "k8s: IngressClass of the Ingress (empty: the cluster's default class)." },
-    tlsClusterIssuer: { type: "string", default: "", description: "k8s: cert-manager ClusterIssuer that issues the Ingress certificate (empty: no TLS).", check: optional(DNS_LABEL) },
-    installCnpgOperator: { type: "boolean", default: true, description: "k8s: install the CloudNativePG operator (turn off when the cluster already runs it)." },
-    cnpgOperatorNamespace: { type: "string", default: "cnpg-system", description: "k8s: namespace of the CloudNativePG operator (where it is installed, or already runs).", check: DNS_LABEL },
-    postgresVersion: { type: "string", default: "17", description: "k8s: PostgreSQL major version of the database cluster.", check: oneOf("15", "16", "17", "18") },
-    dbInstances: { type: "integer", default: 1, description: "k8s: PostgreSQL instances (1 primary + replicas; 2 or more for failover).", check: range(1, 9) },
-    dbStorageSize: { type: "string", default: "1Gi", description: "k8s: volume size of each PostgreSQL instance.", check: QUANTITY_BYTES },
-    dbStorageClass: { type: "string", default: "", description: "k8s: StorageClass of the PostgreSQL volumes (empty: the cluster's default)." },
-    protectDatabase: { type: "boolean", default: true, description: "Protect the database (the CloudNativePG cluster release; the Heroku app and its Postgres add-on) from deletion and replacement: pulumi refuses instead of losing data. Set false to allow pulumi destroy." },
-    dbCpu: { type: "string", default: "500m", description: "k8s: CPU request and limit of each PostgreSQL instance.", check: QUANTITY_CPU },
-    dbMemory: { type: "string", default: "512Mi", description: "k8s: memory request and limit of each PostgreSQL instance.", check: QUANTITY_BYTES },
-    monitoring: { type: "boolean", default: false, description: "k8s: create PodMonitors for the app and PostgreSQL (needs the Prometheus Operator's CRDs)." },
-    backupDestination: { type: "string", default: "", description: "k8s: S3 URL for PostgreSQL backups and WAL, such as s3://bucket/actors (empty: no backups).", check: optional(pattern(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, "an S3 URL such as s3://my-bucket/actors")) },
-    backupEndpointUrl: { type: "string", default: "", description: "k8s: endpoint of S3-compatible storage (empty: AWS S3).", check: optional(pattern(/^https?:\/\/[^\s]+$/, "an http(s) URL")) },
-    backupS3Region: { type: "string", default: "us-east-1", description: "k8s: S3 region of backupDestination.", check: pattern(/^[a-z0-9-]{2,32}$/, "an S3 region such as us-east-1") },
-    backupSchedule: { type: "string", default: "0 0 3 * * *", description: "k8s: when to take a base backup (cron with seconds, as CloudNativePG expects).", check: pattern(/^(\S+\s+){5}\S+$/, 'a six-field cron expression such as "0 0 3 * * *"') },
-    backupRetention: { type: "string", default: "30d", description: "k8s: how long backups are kept.", check: pattern(/^[1-9][0-9]*[dwm]$/, 'a duration such as "30d", "4w" or "3m"') },
-    backupAccessKeyId: { type: "string", default: "", secret: true, description: "k8s: access key id for backupDestination." },
-    backupSecretAccessKey: { type: "string", default: "", secret: true, description: "k8s: secret access key for backupDestination." },
+    kubeContext: {
+        type: "string",
+        default: "",
+        description: "k8s: kubeconfig context to deploy to (empty: the current context).",
+    },
+    namespace: {
+        type: "string",
+        default: "actors",
+        description: "k8s: namespace for the app and its database.",
+        check: DNS_LABEL,
+    },
+    replicas: {
+        type: "integer",
+        default: 2,
+        description: "k8s: minimum number of app pods (the autoscaler's floor).",
+        check: range(1, 100),
+    },
+    maxReplicas: {
+        type: "integer",
+        default: 6,
+        description: "k8s: maximum number of app pods for the autoscaler.",
+        check: range(1, 100),
+    },
+    targetCpuUtilization: {
+        type: "integer",
+        default: 70,
+        description: "k8s: average CPU use, in percent of the request, that the autoscaler aims for.",
+        check: range(10, 100),
+    },
+    cpuRequest: {
+        type: "string",
+        default: "100m",
+        description: "k8s: CPU request of each app container.",
+        check: QUANTITY_CPU,
+    },
+    cpuLimit: {
+        type: "string",
+        default: "1",
+        description: "k8s: CPU limit of each app container.",
+        check: QUANTITY_CPU,
+    },
+    memoryRequest: {
+        type: "string",
+        default: "192Mi",
+        description: "k8s: memory request of each app container.",
+        check: QUANTITY_BYTES,
+    },
+    memoryLimit: {
+        type: "string",
+        default: "256Mi",
+        description: "k8s: memory limit of each app container.",
+        check: QUANTITY_BYTES,
+    },
+    serviceType: {
+        type: "string",
+        default: "ClusterIP",
+        description: "k8s: type of the app's Service.",
+        check: oneOf("ClusterIP", "NodePort", "LoadBalancer"),
+    },
+    ingressHost: {
+        type: "string",
+        default: "",
+        description: "k8s: public host name; when set, an Ingress routes it to the app.",
+        check: optional(HOSTNAME),
+    },
+    ingressClassName: {
+        type: "string",
+        default: "",
+        description: "k8s: IngressClass of the Ingress (empty: the cluster's default class).",
+    },
+    tlsClusterIssuer: {
+        type: "string",
+        default: "",
+        description: "k8s: cert-manager ClusterIssuer that issues the Ingress certificate (empty: no TLS).",
+        check: optional(DNS_LABEL),
+    },
+    installCnpgOperator: {
+        type: "boolean",
+        default: true,
+        description: "k8s: install the CloudNativePG operator (turn off when the cluster already runs it).",
+    },
+    cnpgOperatorNamespace: {
+        type: "string",
+        default: "cnpg-system",
+        description: "k8s: namespace of the CloudNativePG operator (where it is installed, or already runs).",
+        check: DNS_LABEL,
+    },
+    postgresVersion: {
+        type: "string",
+        default: "17",
+        description: "k8s: PostgreSQL major version of the database cluster.",
+        check: oneOf("15", "16", "17", "18"),
+    },
+    dbInstances: {
+        type: "integer",
+        default: 1,
+        description: "k8s: PostgreSQL instances (1 primary + replicas; 2 or more for failover).",
+        check: range(1, 9),
+    },
+    dbStorageSize: {
+        type: "string",
+        default: "1Gi",
+        description: "k8s: volume size of each PostgreSQL instance.",
+        check: QUANTITY_BYTES,
+    },
+    dbStorageClass: {
+        type: "string",
+        default: "",
+        description: "k8s: StorageClass of the PostgreSQL volumes (empty: the cluster's default).",
+    },
+    protectDatabase: {
+        type: "boolean",
+        default: true,
+        description:
+            "Protect the database (the CloudNativePG cluster release; the Heroku app and its Postgres add-on) from deletion and replacement: pulumi refuses instead of losing data. Set false to allow pulumi destroy.",
+    },
+    dbCpu: {
+        type: "string",
+        default: "500m",
+        description: "k8s: CPU request and limit of each PostgreSQL instance.",
+        check: QUANTITY_CPU,
+    },
+    dbMemory: {
+        type: "string",
+        default: "512Mi",
+        description: "k8s: memory request and limit of each PostgreSQL instance.",
+        check: QUANTITY_BYTES,
+    },
+    monitoring: {
+        type: "boolean",
+        default: false,
+        description: "k8s: create PodMonitors for the app and PostgreSQL (needs the Prometheus Operator's CRDs).",
+    },
+    backupDestination: {
+        type: "string",
+        default: "",
+        description: "k8s: S3 URL for PostgreSQL backups and WAL, such as s3://bucket/actors (empty: no backups).",
+        check: optional(
+            pattern(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, "an S3 URL such as s3://my-bucket/actors"),
+        ),
+    },
+    backupEndpointUrl: {
+        type: "string",
+        default: "",
+        description: "k8s: endpoint of S3-compatible storage (empty: AWS S3).",
+        check: optional(pattern(/^https?:\/\/[^\s]+$/, "an http(s) URL")),
+    },
+    backupS3Region: {
+        type: "string",
+        default: "us-east-1",
+        description: "k8s: S3 region of backupDestination.",
+        check: pattern(/^[a-z0-9-]{2,32}$/, "an S3 region such as us-east-1"),
+    },
+    backupSchedule: {
+        type: "string",
+        default: "0 0 3 * * *",
+        description: "k8s: when to take a base backup (cron with seconds, as CloudNativePG expects).",
+        check: pattern(/^(\S+\s+){5}\S+$/, 'a six-field cron expression such as "0 0 3 * * *"'),
+    },
+    backupRetention: {
+        type: "string",
+        default: "30d",
+        description: "k8s: how long backups are kept.",
+        check: pattern(/^[1-9][0-9]*[dwm]$/, 'a duration such as "30d", "4w" or "3m"'),
+    },
+    backupAccessKeyId: {
+        type: "string",
+        default: "",
+        secret: true,
+        description: "k8s: access key id for backupDestination.",
+    },
+    backupSecretAccessKey: {
+        type: "string",
+        default: "",
+        secret: true,
+        description: "k8s: secret access key for backupDestination.",
+    },
     // --- Kubernetes platform add-ons (each off by default, for clusters that already have it)
-    installCertManager: { type: "boolean", default: false, description: "k8s: install cert-manager (Helm) for the Ingress or Gateway certificate." },
-    letsEncryptEmail: { type: "string", default: "", description: "k8s: create the ClusterIssuers letsencrypt-staging and letsencrypt-production (ACME HTTP-01) with this contact e-mail.", check: optional(pattern(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address")) },
-    installTraefik: { type: "boolean", default: false, description: "k8s: install the Traefik ingress controller (Helm), IngressClass and GatewayClass traefik." },
-    routing: { type: "string", default: "ingress", description: "k8s: route ingressHost with an Ingress, or with Gateway API (a Gateway and an HTTPRoute).", check: oneOf("ingress", "gateway") },
-    gatewayClassName: { type: "string", default: "traefik", description: "k8s: GatewayClass of the app's Gateway when routing is gateway.", check: DNS_LABEL },
-    installKubePrometheusStack: { type: "boolean", default: false, description: "k8s: install kube-prometheus-stack (Prometheus, Alertmanager, Grafana); implies monitoring." },
-    alertErrorPercent: { type: "integer", default: 5, description: "k8s: alert when more than this percent of requests fail (5xx) over 10 minutes.", check: range(1, 100) },
-    alertLatencyMs: { type: "integer", default: 500, description: "k8s: alert when the 99th percentile latency stays above this many milliseconds for 10 minutes.", check: range(10, 60000) },
+    installCertManager: {
+        type: "boolean",
+        default: false,
+        description: "k8s: install cert-manager (Helm) for the Ingress or Gateway certificate.",
+    },
+    letsEncryptEmail: {
+        type: "string",
+        default: "",
+        description:
+            "k8s: create the ClusterIssuers letsencrypt-staging and letsencrypt-production (ACME HTTP-01) with this contact e-mail.",
+        check: optional(pattern(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address")),
+    },
+    installTraefik: {
+        type: "boolean",
+        default: false,
+        description: "k8s: install the Traefik ingress controller (Helm), IngressClass and GatewayClass traefik.",
+    },
+    routing: {
+        type: "string",
+        default: "ingress",
+        description: "k8s: route ingressHost with an Ingress, or with Gateway API (a Gateway and an HTTPRoute).",
+        check: oneOf("ingress", "gateway"),
+    },
+    gatewayClassName: {
+        type: "string",
+        default: "traefik",
+        description: "k8s: GatewayClass of the app's Gateway when routing is gateway.",
+        check: DNS_LABEL,
+    },
+    installKubePrometheusStack: {
+        type: "boolean",
+        default: false,
+        description: "k8s: install kube-prometheus-stack (Prometheus, Alertmanager, Grafana); implies monitoring.",
+    },
+    alertErrorPercent: {
+        type: "integer",
+        default: 5,
+        description: "k8s: alert when more than this percent of requests fail (5xx) over 10 minutes.",
+        check: range(1, 100),
+    },
+    alertLatencyMs: {
+        type: "integer",
+        default: 500,
+        description: "k8s: alert when the 99th percentile latency stays above this many milliseconds for 10 minutes.",
+        check: range(10, 60000),
+    },
     // --- Heroku
-    herokuAppName: { type: "string", default: "", description: "heroku: app name (empty: actors-<random>; names are global). An existing app of that name is adopted.", check: optional(pattern(/^[a-z][a-z0-9-]{2,29}$/, "3 to 30 lowercase letters, digits and '-', starting with a letter")) },
-    herokuRegion: { type: "string", default: "us", description: "heroku: region of the app (ignored with herokuTeam's private spaces).", check: oneOf("us", "eu") },
-    herokuTeam: { type: "string", default: "", description: "heroku: team that owns the app (empty: your personal account)." },
-    herokuApiKey: { type: "string", default: "", secret: true, description: "heroku: Platform API key (or set HEROKU_API_KEY in the environment)." },
-    herokuPostgresPlan: { type: "string", default: "essential-0", description: "heroku: Heroku Postgres plan.", check: pattern(/^(essential-[0-2]|standard-[0-9]+|premium-[0-9]+|private-[0-9]+|shield-[0-9]+)$/, "a Heroku Postgres plan such as essential-0, standard-0 or premium-0") },
-    herokuWebQuantity: { type: "integer", default: 1, description: "heroku: number of web dynos.", check: range(0, 100) },
-    herokuWebSize: { type: "string", default: "basic", description: "heroku: dyno size of the web process.", check: oneOf("eco", "basic", "standard-1x", "standard-2x", "performance-m", "performance-l", "performance-l-ram", "performance-xl", "performance-2xl", "private-s", "private-m", "private-l", "shield-s", "shield-m", "shield-l") },
-    herokuDomain: { type: "string", default: "", description: "heroku: custom domain, with a certificate from Automated Certificate Management.", check: optional(HOSTNAME) },
-    herokuLogDrainUrl: { type: "string", default: "", secret: true, description: "heroku: syslog or HTTPS URL that receives the app's logs (a log drain)." },
-    herokuPreboot: { type: "boolean", default: false, description: "heroku: start new dynos before stopping old ones on each release (preboot)." },
+    herokuAppName: {
+        type: "string",
+        default: "",
+        description:
+            "heroku: app name (empty: actors-<random>; names are global). An existing app of that name is adopted.",
+        check: optional(
+            pattern(/^[a-z][a-z0-9-]{2,29}$/, "3 to 30 lowercase letters, digits and '-', starting with a letter"),
+        ),
+    },
+    herokuRegion: {
+        type: "string",
+        default: "us",
+        description: "heroku: region of the app (ignored with herokuTeam's private spaces).",
+        check: oneOf("us", "eu"),
+    },
+    herokuTeam: {
+        type: "string",
+        default: "",
+        description: "heroku: team that owns the app (empty: your personal account).",
+    },
+    herokuApiKey: {
+        type: "string",
+        default: "",
+        secret: true,
+        description: "heroku: Platform API key (or set HEROKU_API_KEY in the environment).",
+    },
+    herokuPostgresPlan: {
+        type: "string",
+        default: "essential-0",
+        description: "heroku: Heroku Postgres plan.",
+        check: pattern(
+            /^(essential-[0-2]|standard-[0-9]+|premium-[0-9]+|private-[0-9]+|shield-[0-9]+)$/,
+            "a Heroku Postgres plan such as essential-0, standard-0 or premium-0",
+        ),
+    },
+    herokuWebQuantity: {
+        type: "integer",
+        default: 1,
+        description: "heroku: number of web dynos.",
+        check: range(0, 100),
+    },
+    herokuWebSize: {
+        type: "string",
+        default: "basic",
+        description: "heroku: dyno size of the web process.",
+        check: oneOf(
+            "eco",
+            "basic",
+            "standard-1x",
+            "standard-2x",
+            "performance-m",
+            "performance-l",
+            "performance-l-ram",
+            "performance-xl",
+            "performance-2xl",
+            "private-s",
+            "private-m",
+            "private-l",
+            "shield-s",
+            "shield-m",
+            "shield-l",
+        ),
+    },
+    herokuDomain: {
+        type: "string",
+        default: "",
+        description: "heroku: custom domain, with a certificate from Automated Certificate Management.",
+        check: optional(HOSTNAME),
+    },
+    herokuLogDrainUrl: {
+        type: "string",
+        default: "",
+        secret: true,
+        description: "heroku: syslog or HTTPS URL that receives the app's logs (a log drain).",
+    },
+    herokuPreboot: {
+        type: "boolean",
+        default: false,
+        description: "heroku: start new dynos before stopping old ones on each release (preboot).",
+    },
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;
@@ -139,7 +443,8 @@ function parse(key: string, spec: KeySpec, raw: string): { value?: unknown; prob
     switch (spec.type) {
         case "integer": {
             const n = Number(raw.trim());
-            if (raw.trim() === "" || !Number.isInteger(n)) return { problem: `${full} must be a whole number (got ${JSON.stringify(raw)})` };
+            if (raw.trim() === "" || !Number.isInteger(n))
+                return { problem: `${full} must be a whole number (got ${JSON.stringify(raw)})` };
             return { value: n };
         }
         case "boolean":
@@ -164,21 +469,29 @@ function crossCheck(s: Record<string, any>, secretSet: (k: string) => boolean): 
     const problems: string[] = [];
     if (s.platform === "k8s") {
         if (!s.localImage && s.imageRepository === "")
-            problems.push("actors:imageRepository is required on k8s (a registry the cluster can pull from), unless actors:localImage is true");
+            problems.push(
+                "actors:imageRepository is required on k8s (a registry the cluster can pull from), unless actors:localImage is true",
+            );
         if (s.maxReplicas < s.replicas)
             problems.push(`actors:maxReplicas (${s.maxReplicas}) must be at least actors:replicas (${s.replicas})`);
         if (s.tlsClusterIssuer !== "" && s.ingressHost === "")
             problems.push("actors:tlsClusterIssuer needs actors:ingressHost (the certificate is for the Ingress host)");
         if (s.backupDestination !== "" && !(secretSet("backupAccessKeyId") && secretSet("backupSecretAccessKey")))
-            problems.push("actors:backupDestination needs actors:backupAccessKeyId and actors:backupSecretAccessKey (set both with --secret)");
+            problems.push(
+                "actors:backupDestination needs actors:backupAccessKeyId and actors:backupSecretAccessKey (set both with --secret)",
+            );
         if (s.routing === "gateway" && s.ingressHost === "")
-            problems.push("actors:routing gateway needs actors:ingressHost (the Gateway listener and HTTPRoute are for that host)");
+            problems.push(
+                "actors:routing gateway needs actors:ingressHost (the Gateway listener and HTTPRoute are for that host)",
+            );
         if (secretSet("imageRegistryPassword") && s.imageRegistryUsername === "")
             problems.push("actors:imageRegistryPassword needs actors:imageRegistryUsername");
     }
     if (s.platform === "heroku") {
         if (!secretSet("herokuApiKey") && !process.env.HEROKU_API_KEY)
-            problems.push("actors:herokuApiKey is required on heroku: `pulumi config set --secret herokuApiKey <key>`, or set HEROKU_API_KEY");
+            problems.push(
+                "actors:herokuApiKey is required on heroku: `pulumi config set --secret herokuApiKey <key>`, or set HEROKU_API_KEY",
+            );
     }
     return problems;
 }
@@ -219,7 +532,8 @@ export function loadSettings(): Settings {
     const known = new Set(Object.keys(CONFIG_SCHEMA));
     for (const full of Object.keys(allConfig())) {
         const [ns, key] = full.split(":");
-        if (ns === NAMESPACE && !known.has(key)) problems.push(`${full} is not a setting of this program (see Pulumi.yaml)`);
+        if (ns === NAMESPACE && !known.has(key))
+            problems.push(`${full} is not a setting of this program (see Pulumi.yaml)`);
     }
     if (problems.length === 0) problems.push(...crossCheck(values, secretSet));
     if (problems.length) throw new ConfigError(problems);

@@ -21,7 +21,9 @@ export function contextHash(dir: string): string {
 
 function listFiles(root: string, rel: string, ignore: RegExp[]): string[] {
     const out: string[] = [];
-    const entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const entries = fs
+        .readdirSync(path.join(root, rel), { withFileTypes: true })
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const entry of entries) {
         const child = rel ? `${rel}/${entry.name}` : entry.name;
         if (ignore.some((re) => re.test(child))) continue;
@@ -47,7 +49,10 @@ function readIgnore(file: string): RegExp[] {
                 .map((part) =>
                     part === "**"
                         ? "(?:.*)"
-                        : part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]"),
+                        : part
+                              .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+                              .replace(/\*/g, "[^/]*")
+                              .replace(/\?/g, "[^/]"),
                 )
                 .join("/")
                 .replace(/\(\?:\.\*\)\//g, "(?:.*/)?");

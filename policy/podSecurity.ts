@@ -3,7 +3,14 @@
  * checked on a pod spec. Shared by the policy pack and the tests. Returns one message per violation.
  */
 const ALLOWED_VOLUME_KINDS = [
-    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
 ];
 
 export function restrictedViolations(podSpec: any): string[] {
@@ -16,11 +23,16 @@ export function restrictedViolations(podSpec: any): string[] {
     for (const volume of podSpec.volumes ?? []) {
         const kinds = Object.keys(volume).filter((k) => k !== "name");
         for (const kind of kinds) {
-            if (!ALLOWED_VOLUME_KINDS.includes(kind)) problems.push(`volume ${volume.name}: ${kind} volumes are not allowed`);
+            if (!ALLOWED_VOLUME_KINDS.includes(kind))
+                problems.push(`volume ${volume.name}: ${kind} volumes are not allowed`);
         }
     }
     if (podCtx.runAsUser === 0) problems.push("pod securityContext.runAsUser must not be 0");
-    const containers = [...(podSpec.initContainers ?? []), ...(podSpec.containers ?? []), ...(podSpec.ephemeralContainers ?? [])];
+    const containers = [
+        ...(podSpec.initContainers ?? []),
+        ...(podSpec.containers ?? []),
+        ...(podSpec.ephemeralContainers ?? []),
+    ];
     if (containers.length === 0) problems.push("no containers");
     for (const c of containers) {
         const ctx = c.securityContext ?? {};
@@ -36,7 +48,8 @@ export function restrictedViolations(podSpec: any): string[] {
         const drop: string[] = ctx.capabilities?.drop ?? [];
         if (!drop.includes("ALL")) problems.push(`${where}: capabilities must drop ALL`);
         const add: string[] = ctx.capabilities?.add ?? [];
-        for (const cap of add) if (cap !== "NET_BIND_SERVICE") problems.push(`${where}: capability ${cap} must not be added`);
+        for (const cap of add)
+            if (cap !== "NET_BIND_SERVICE") problems.push(`${where}: capability ${cap} must not be added`);
         for (const port of c.ports ?? []) if (port.hostPort) problems.push(`${where}: hostPort must not be set`);
     }
     return problems;

@@ -20,11 +20,19 @@ const goodContainer = () => ({
     readinessProbe: { httpGet: { path: "/readyz", port: 5000 } },
     livenessProbe: { httpGet: { path: "/healthz", port: 5000 } },
     env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "db", key: "uri" } } }],
-    securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: {
+        allowPrivilegeEscalation: false,
+        runAsNonRoot: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    },
 });
 const deployment = (mutate: (c: any, pod: any) => void = () => {}) => {
     const c = goodContainer();
-    const pod: any = { containers: [c], securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } };
+    const pod: any = {
+        containers: [c],
+        securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    };
     mutate(c, pod);
     return { type: "kubernetes:apps/v1:Deployment", name: "web", props: { spec: { template: { spec: pod } } } };
 };
@@ -42,63 +50,124 @@ function stackViolations(policy: { validateStack: Function }, resources: any[]):
 describe("each rule passes a good resource and catches a bad one", () => {
     it("pod security restricted", () => {
         expect(violations(podSecurityRestricted, deployment())).toEqual([]);
-        expect(violations(podSecurityRestricted, deployment((c) => (c.securityContext.allowPrivilegeEscalation = true)))).toEqual([
-            "Deployment web: container web: allowPrivilegeEscalation must be false",
-        ]);
-        expect(violations(podSecurityRestricted, deployment((_c, pod) => (pod.hostNetwork = true)))).toContain("Deployment web: hostNetwork must not be true");
-        expect(violations(podSecurityRestricted, deployment((_c, pod) => (pod.volumes = [{ name: "h", hostPath: { path: "/" } }])))).toContain(
-            "Deployment web: volume h: hostPath volumes are not allowed",
-        );
+        expect(
+            violations(
+                podSecurityRestricted,
+                deployment((c) => (c.securityContext.allowPrivilegeEscalation = true)),
+            ),
+        ).toEqual(["Deployment web: container web: allowPrivilegeEscalation must be false"]);
+        expect(
+            violations(
+                podSecurityRestricted,
+                deployment((_c, pod) => (pod.hostNetwork = true)),
+            ),
+        ).toContain("Deployment web: hostNetwork must not be true");
+        expect(
+            violations(
+                podSecurityRestricted,
+                deployment((_c, pod) => (pod.volumes = [{ name: "h", hostPath: { path: "/" } }])),
+            ),
+        ).toContain("Deployment web: volume h: hostPath volumes are not allowed");
     });
 
     it("requests and limits", () => {
         expect(violations(resourcesSet, deployment())).toEqual([]);
-        expect(violations(resourcesSet, deployment((c) => delete c.resources.limits.memory))).toEqual(["container web: limits.memory is not set"]);
+        expect(
+            violations(
+                resourcesSet,
+                deployment((c) => delete c.resources.limits.memory),
+            ),
+        ).toEqual(["container web: limits.memory is not set"]);
     });
 
     it("probes", () => {
         expect(violations(probesSet, deployment())).toEqual([]);
-        expect(violations(probesSet, deployment((c) => delete c.livenessProbe))).toEqual(["container web: no livenessProbe"]);
+        expect(
+            violations(
+                probesSet,
+                deployment((c) => delete c.livenessProbe),
+            ),
+        ).toEqual(["container web: no livenessProbe"]);
         const job = { ...deployment((c) => delete c.livenessProbe), type: "kubernetes:batch/v1:Job" };
         expect(violations(probesSet, job)).toEqual([]); // run-to-completion: no probes needed
     });
 
     it("images pinned by digest", () => {
         expect(violations(imagesPinned, deployment())).toEqual([]);
-        expect(violations(imagesPinned, deployment((c) => (c.image = "ghcr.io/acme/actors:latest")))).toEqual([
-            "container web: image ghcr.io/acme/actors:latest is not pinned by digest",
-        ]);
-        expect(violations(imagesPinned, deployment((c) => Object.assign(c, { image: "actors:sha-1", imagePullPolicy: "Never" })))).toEqual([]);
+        expect(
+            violations(
+                imagesPinned,
+                deployment((c) => (c.image = "ghcr.io/acme/actors:latest")),
+            ),
+        ).toEqual(["container web: image ghcr.io/acme/actors:latest is not pinned by digest"]);
+        expect(
+            violations(
+                imagesPinned,
+                deployment((c) => Object.assign(c, { image: "actors:sha-1", imagePullPolicy: "Never" })),
+            ),
+        ).toEqual([]);
     });
 
     it("no NodePort or LoadBalancer unless asked", () => {
-        const svc = (type: string, annotations = {}) => ({ type: "kubernetes:core/v1:Service", name: "web", props: { metadata: { annotations }, spec: { type } } });
+        const svc = (type: string, annotations = {}) => ({
+            type: "kubernetes:core/v1:Service",
+            name: "web",
+            props: { metadata: { annotations }, spec: { type } },
+        });
         expect(violations(noUnrequestedExposure, svc("ClusterIP"))).toEqual([]);
-        expect(violations(noUnrequestedExposure, svc("LoadBalancer"))).toEqual(["Service web is LoadBalancer but no setting asked for it"]);
-        expect(violations(noUnrequestedExposure, svc("LoadBalancer", { "actors.dev/requested-service-type": "LoadBalancer" }))).toEqual([]);
+        expect(violations(noUnrequestedExposure, svc("LoadBalancer"))).toEqual([
+            "Service web is LoadBalancer but no setting asked for it",
+        ]);
+        expect(
+            violations(
+                noUnrequestedExposure,
+                svc("LoadBalancer", { "actors.dev/requested-service-type": "LoadBalancer" }),
+            ),
+        ).toEqual([]);
     });
 
     it("no secret in plain text", () => {
         expect(violations(noPlaintextSecrets, deployment())).toEqual([]);
-        expect(violations(noPlaintextSecrets, deployment((c) => c.env.push({ name: "API_TOKEN", value: "abc" })))).toEqual([
-            "container web: API_TOKEN is set in plain text; use valueFrom.secretKeyRef",
-        ]);
+        expect(
+            violations(
+                noPlaintextSecrets,
+                deployment((c) => c.env.push({ name: "API_TOKEN", value: "abc" })),
+            ),
+        ).toEqual(["container web: API_TOKEN is set in plain text; use valueFrom.secretKeyRef"]);
         const release = (values: any) => ({ type: "kubernetes:helm.sh/v3:Release", name: "db", props: { values } });
-        expect(violations(noPlaintextSecrets, release({ backups: { secret: { create: false, name: "s3" } } }))).toEqual([]);
+        expect(violations(noPlaintextSecrets, release({ backups: { secret: { create: false, name: "s3" } } }))).toEqual(
+            [],
+        );
         expect(violations(noPlaintextSecrets, release({ backups: { s3: { secretKey: "AKIA..." } } }))).toEqual([
             "Helm values backups.s3.secretKey carry a credential; reference a Secret instead",
         ]);
     });
 
     it("database reachable only from its namespace", () => {
-        const release = { type: "kubernetes:helm.sh/v3:Release", name: "db", props: { chart: "cluster", name: "pg", namespace: "app", values: {} } };
+        const release = {
+            type: "kubernetes:helm.sh/v3:Release",
+            name: "db",
+            props: { chart: "cluster", name: "pg", namespace: "app", values: {} },
+        };
         const policy = (from: any[]) => ({
             type: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
             name: "pg-ingress",
-            props: { spec: { podSelector: { matchLabels: { "cnpg.io/cluster": "pg" } }, ingress: [{ from, ports: [{ port: 5432 }] }] } },
+            props: {
+                spec: {
+                    podSelector: { matchLabels: { "cnpg.io/cluster": "pg" } },
+                    ingress: [{ from, ports: [{ port: 5432 }] }],
+                },
+            },
         });
-        expect(stackViolations(databaseStaysInNamespace, [release, policy([{ podSelector: { matchLabels: { app: "x" } } }])])).toEqual([]);
-        expect(stackViolations(databaseStaysInNamespace, [release])).toEqual(["database cluster pg has no NetworkPolicy: it is reachable from every namespace"]);
+        expect(
+            stackViolations(databaseStaysInNamespace, [
+                release,
+                policy([{ podSelector: { matchLabels: { app: "x" } } }]),
+            ]),
+        ).toEqual([]);
+        expect(stackViolations(databaseStaysInNamespace, [release])).toEqual([
+            "database cluster pg has no NetworkPolicy: it is reachable from every namespace",
+        ]);
         expect(stackViolations(databaseStaysInNamespace, [release, policy([{ namespaceSelector: {} }])])).toEqual([
             "NetworkPolicy pg-ingress: PostgreSQL reachable from outside namespace app",
         ]);
@@ -106,7 +175,11 @@ describe("each rule passes a good resource and catches a bad one", () => {
 
     it("Heroku Postgres only over TLS", () => {
         const addon = { type: "pulumi-nodejs:dynamic/actors:PostgresAddon", name: "pg", props: { appId: "a1" } };
-        const vars = (PGSSLMODE?: string) => ({ type: "pulumi-nodejs:dynamic/actors:ConfigVars", name: "cv", props: { appId: "a1", vars: PGSSLMODE ? { PGSSLMODE } : {} } });
+        const vars = (PGSSLMODE?: string) => ({
+            type: "pulumi-nodejs:dynamic/actors:ConfigVars",
+            name: "cv",
+            props: { appId: "a1", vars: PGSSLMODE ? { PGSSLMODE } : {} },
+        });
         expect(stackViolations(herokuPostgresTls, [addon, vars("require")])).toEqual([]);
         expect(stackViolations(herokuPostgresTls, [addon, vars("prefer")])).toEqual([
             'Heroku Postgres pg: the app\'s PGSSLMODE is "prefer", not require/verify-ca/verify-full',
@@ -122,8 +195,10 @@ describe("the program as configured in both stack files passes the whole pack", 
         const resources = run.resources.map((r) => ({ type: r.type, name: r.name, props: unwrapSecrets(r.inputs) }));
         expect(plainSecretLeaks(resources, ["policy-test"])).toEqual([]);
         const found: string[] = [];
-        for (const policy of resourcePolicies) for (const r of resources) policy.validateResource(r, (m) => found.push(`${policy.name}: ${m}`));
-        for (const policy of stackPolicies) policy.validateStack({ resources }, (m) => found.push(`${policy.name}: ${m}`));
+        for (const policy of resourcePolicies)
+            for (const r of resources) policy.validateResource(r, (m) => found.push(`${policy.name}: ${m}`));
+        for (const policy of stackPolicies)
+            policy.validateStack({ resources }, (m) => found.push(`${policy.name}: ${m}`));
         expect(found).toEqual([]);
         if (stack === "heroku") expect(resources.some((r) => r.type.endsWith(":PostgresAddon"))).toBe(true);
     });
@@ -131,6 +206,8 @@ describe("the program as configured in both stack files passes the whole pack", 
     it("a LoadBalancer asked for by setting passes", async () => {
         const run = await runProgram({ ...stackConfig("k8s"), "actors:serviceType": "LoadBalancer" });
         const svc = run.one("kubernetes:core/v1:Service");
-        expect(violations(noUnrequestedExposure, { type: svc.type, name: svc.name, props: unwrapSecrets(svc.inputs) })).toEqual([]);
+        expect(
+            violations(noUnrequestedExposure, { type: svc.type, name: svc.name, props: unwrapSecrets(svc.inputs) }),
+        ).toEqual([]);
     });
 });

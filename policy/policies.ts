@@ -17,7 +17,10 @@ export interface StackPolicy {
     name: string;
     description: string;
     enforcementLevel: "mandatory";
-    validateStack: (args: { resources: Pick<StackValidationArgs["resources"][number], "type" | "props" | "name">[] }, report: ReportViolation) => void;
+    validateStack: (
+        args: { resources: Pick<StackValidationArgs["resources"][number], "type" | "props" | "name">[] },
+        report: ReportViolation,
+    ) => void;
 }
 
 const WORKLOADS: Record<string, string> = {
@@ -33,7 +36,8 @@ const LONG_RUNNING = ["Deployment", "StatefulSet", "DaemonSet"];
 
 const DYNAMIC = (name: string) => `pulumi-nodejs:dynamic/actors:${name}`;
 const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|DATABASE_URL|CREDENTIALS)/i;
-const SECRET_VALUE_KEY = /^(password|secret|secretKey|secretAccessKey|accessKey|token|apiKey|privateKey|connectionString|storageKey)$/i;
+const SECRET_VALUE_KEY =
+    /^(password|secret|secretKey|secretAccessKey|accessKey|token|apiKey|privateKey|connectionString|storageKey)$/i;
 
 function podSpec(args: { type: string; props: any }): any {
     const kind = WORKLOADS[args.type];
@@ -94,7 +98,8 @@ export const imagesPinned: ResourcePolicy = {
         for (const c of containers(args)) {
             if (c.image === undefined) continue; // unknown until the image is pushed (preview)
             if (c.imagePullPolicy === "Never") continue;
-            if (!/@sha256:[0-9a-f]{64}$/.test(String(c.image))) report(`container ${c.name}: image ${c.image} is not pinned by digest`);
+            if (!/@sha256:[0-9a-f]{64}$/.test(String(c.image)))
+                report(`container ${c.name}: image ${c.image} is not pinned by digest`);
         }
     },
 };
@@ -106,7 +111,10 @@ export const noUnrequestedExposure: ResourcePolicy = {
     validateResource: (args, report) => {
         if (args.type !== "kubernetes:core/v1:Service") return;
         const type = args.props?.spec?.type ?? "ClusterIP";
-        if ((type === "NodePort" || type === "LoadBalancer") && args.props?.metadata?.annotations?.[EXPOSURE_ANNOTATION] !== type) {
+        if (
+            (type === "NodePort" || type === "LoadBalancer") &&
+            args.props?.metadata?.annotations?.[EXPOSURE_ANNOTATION] !== type
+        ) {
             report(`Service ${args.name} is ${type} but no setting asked for it`);
         }
     },
@@ -119,14 +127,16 @@ export const noPlaintextSecrets: ResourcePolicy = {
     validateResource: (args, report) => {
         for (const c of containers(args)) {
             for (const env of c.env ?? []) {
-                if (SECRET_NAME.test(env.name) && env.value !== undefined) report(`container ${c.name}: ${env.name} is set in plain text; use valueFrom.secretKeyRef`);
+                if (SECRET_NAME.test(env.name) && env.value !== undefined)
+                    report(`container ${c.name}: ${env.name} is set in plain text; use valueFrom.secretKeyRef`);
             }
         }
         if (args.type === "kubernetes:helm.sh/v3:Release") {
             const walk = (value: any, where: string) => {
                 if (value && typeof value === "object") {
                     for (const [k, v] of Object.entries(value)) {
-                        if (SECRET_VALUE_KEY.test(k) && typeof v === "string" && v !== "") report(`Helm values ${where}${k} carry a credential; reference a Secret instead`);
+                        if (SECRET_VALUE_KEY.test(k) && typeof v === "string" && v !== "")
+                            report(`Helm values ${where}${k} carry a credential; reference a Secret instead`);
                         walk(v, `${where}${k}.`);
                     }
                 }
@@ -139,30 +149,42 @@ export const noPlaintextSecrets: ResourcePolicy = {
 /** The database's pods only accept PostgreSQL connections from their own namespace, behind a NetworkPolicy. */
 export const databaseStaysInNamespace: StackPolicy = {
     name: "database-not-reachable-from-outside-its-namespace",
-    description: "Each CloudNativePG cluster has a NetworkPolicy whose PostgreSQL rules only admit pods of its namespace, and no NodePort/LoadBalancer Service.",
+    description:
+        "Each CloudNativePG cluster has a NetworkPolicy whose PostgreSQL rules only admit pods of its namespace, and no NodePort/LoadBalancer Service.",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
-        const clusters = args.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.props?.chart === "cluster");
+        const clusters = args.resources.filter(
+            (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.props?.chart === "cluster",
+        );
         for (const release of clusters) {
             const name = release.props.values?.fullnameOverride ?? release.props.name;
             const policies = args.resources.filter(
-                (r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.props?.spec?.podSelector?.matchLabels?.["cnpg.io/cluster"] === name,
+                (r) =>
+                    r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" &&
+                    r.props?.spec?.podSelector?.matchLabels?.["cnpg.io/cluster"] === name,
             );
-            if (policies.length === 0) report(`database cluster ${name} has no NetworkPolicy: it is reachable from every namespace`);
+            if (policies.length === 0)
+                report(`database cluster ${name} has no NetworkPolicy: it is reachable from every namespace`);
             for (const policy of policies) {
                 for (const rule of policy.props.spec.ingress ?? []) {
                     const ports: any[] = rule.ports ?? [];
-                    const coversPostgres = ports.length === 0 || ports.some((p) => p.port === 5432 || p.port === "postgresql");
+                    const coversPostgres =
+                        ports.length === 0 || ports.some((p) => p.port === 5432 || p.port === "postgresql");
                     if (!coversPostgres) continue;
-                    if (!rule.from || rule.from.length === 0) report(`NetworkPolicy ${policy.name}: PostgreSQL open to every source`);
+                    if (!rule.from || rule.from.length === 0)
+                        report(`NetworkPolicy ${policy.name}: PostgreSQL open to every source`);
                     for (const peer of rule.from ?? []) {
-                        if (peer.namespaceSelector || peer.ipBlock) report(`NetworkPolicy ${policy.name}: PostgreSQL reachable from outside namespace ${release.props.namespace}`);
+                        if (peer.namespaceSelector || peer.ipBlock)
+                            report(
+                                `NetworkPolicy ${policy.name}: PostgreSQL reachable from outside namespace ${release.props.namespace}`,
+                            );
                     }
                 }
             }
             for (const svc of args.resources.filter((r) => r.type === "kubernetes:core/v1:Service")) {
                 const selectsDb = svc.props?.spec?.selector?.["cnpg.io/cluster"] === name;
-                if (selectsDb && ["NodePort", "LoadBalancer"].includes(svc.props.spec.type)) report(`Service ${svc.name} exposes database ${name} outside the cluster`);
+                if (selectsDb && ["NodePort", "LoadBalancer"].includes(svc.props.spec.type))
+                    report(`Service ${svc.name} exposes database ${name} outside the cluster`);
             }
         }
     },
@@ -174,13 +196,24 @@ export const herokuPostgresTls: StackPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         for (const addon of args.resources.filter((r) => r.type === DYNAMIC("PostgresAddon"))) {
-            const vars = args.resources.find((r) => r.type === DYNAMIC("ConfigVars") && r.props?.appId === addon.props?.appId)?.props?.vars ?? {};
+            const vars =
+                args.resources.find((r) => r.type === DYNAMIC("ConfigVars") && r.props?.appId === addon.props?.appId)
+                    ?.props?.vars ?? {};
             if (!["require", "verify-ca", "verify-full"].includes(vars.PGSSLMODE)) {
-                report(`Heroku Postgres ${addon.name}: the app's PGSSLMODE is ${JSON.stringify(vars.PGSSLMODE ?? null)}, not require/verify-ca/verify-full`);
+                report(
+                    `Heroku Postgres ${addon.name}: the app's PGSSLMODE is ${JSON.stringify(vars.PGSSLMODE ?? null)}, not require/verify-ca/verify-full`,
+                );
             }
         }
     },
 };
 
-export const resourcePolicies: ResourcePolicy[] = [podSecurityRestricted, resourcesSet, probesSet, imagesPinned, noUnrequestedExposure, noPlaintextSecrets];
+export const resourcePolicies: ResourcePolicy[] = [
+    podSecurityRestricted,
+    resourcesSet,
+    probesSet,
+    imagesPinned,
+    noUnrequestedExposure,
+    noPlaintextSecrets,
+];
 export const stackPolicies: StackPolicy[] = [databaseStaysInNamespace, herokuPostgresTls];

@@ -29,7 +29,10 @@ export function renderPulumiYaml(): string {
         runtime: { name: "nodejs", options: { typescript: true } },
         config: projectConfigBlock(),
     };
-    return "# Generated from components/config.ts by `npm run gen:config`; edit the schema there.\n" + yaml.dump(doc, { lineWidth: -1 });
+    return (
+        "# Generated from components/config.ts by `npm run gen:config`; edit the schema there.\n" +
+        yaml.dump(doc, { lineWidth: -1 })
+    );
 }
 
 export const TABLE_START = "<!-- config-table:start (npm run gen:config) -->";
@@ -41,7 +44,13 @@ export function renderConfigTable(): string {
         const text = (m ? m[2] : spec.description).replace(/\|/g, "\\|");
         return `| \`${key}\` | ${m ? m[1] : "both"} | ${spec.type}${spec.secret ? " (secret)" : ""} | \`${JSON.stringify(spec.default)}\` | ${text} |`;
     });
-    return [TABLE_START, "| key | stack | type | default | what it does |", "| --- | --- | --- | --- | --- |", ...rows, TABLE_END].join("\n");
+    return [
+        TABLE_START,
+        "| key | stack | type | default | what it does |",
+        "| --- | --- | --- | --- | --- |",
+        ...rows,
+        TABLE_END,
+    ].join("\n");
 }
 
 export function withConfigTable(readme: string): string {

@@ -29,7 +29,11 @@ export const testValues = (sentinel: string): MockValues => ({
 export function mockState(type: string, name: string, inputs: any, values: MockValues): Record<string, unknown> {
     const state: Record<string, any> = { ...inputs };
     if (type.startsWith("kubernetes:") && inputs.metadata) {
-        state.metadata = { ...inputs.metadata, name: inputs.metadata.name ?? `${name}-mock`, namespace: inputs.metadata.namespace };
+        state.metadata = {
+            ...inputs.metadata,
+            name: inputs.metadata.name ?? `${name}-mock`,
+            namespace: inputs.metadata.namespace,
+        };
     }
     if (type === "kubernetes:helm.sh/v3:Release") state.name = inputs.name ?? `${name}-mock`;
     if (type === "docker:index/image:Image") state.repoDigest = values.repoDigest(String(inputs.imageName));

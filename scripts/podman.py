@@ -17,13 +17,22 @@ def env() -> dict[str, str]:
 
 
 def podman(*args: str, check: bool = True, capture: bool = True, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(["podman", *args], env=env(), check=check, text=True,
-                          capture_output=capture, **kwargs)
+    return subprocess.run(["podman", *args], env=env(), check=check, text=True, capture_output=capture, **kwargs)
 
 
 def build(tag: str, target: str | None = None, context: Path = ROOT / "app") -> None:
-    args = ["build", "--quiet", "--format", "docker", "--platform", "linux/amd64",
-            "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", "-t", tag]
+    args = [
+        "build",
+        "--quiet",
+        "--format",
+        "docker",
+        "--platform",
+        "linux/amd64",
+        "--build-arg",
+        f"BASE_IMAGE={BASE_IMAGE}",
+        "-t",
+        tag,
+    ]
     if target:
         args += ["--target", target]
     result = podman(*args, str(context), check=False)

@@ -31,14 +31,27 @@ function redact(value: any): any {
         if (isSecretMarker(value)) {
             const inner = value.value;
             const isMap = inner && typeof inner === "object" && !Array.isArray(inner);
-            return isMap ? Object.fromEntries(Object.keys(inner).sort().map((k) => [k, REDACTED])) : REDACTED;
+            return isMap
+                ? Object.fromEntries(
+                      Object.keys(inner)
+                          .sort()
+                          .map((k) => [k, REDACTED]),
+                  )
+                : REDACTED;
         }
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
     }
     return value;
 }
 
-const KIND_ORDER: Record<string, string> = { Namespace: "00", ServiceAccount: "10", Secret: "10", ConfigMap: "10", NetworkPolicy: "20", Job: "30" };
+const KIND_ORDER: Record<string, string> = {
+    Namespace: "00",
+    ServiceAccount: "10",
+    Secret: "10",
+    ConfigMap: "10",
+    NetworkPolicy: "20",
+    Job: "30",
+};
 const fileName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, "-").toLowerCase();
 
 export async function renderPlan(stack: string): Promise<Map<string, string>> {
@@ -48,7 +61,8 @@ export async function renderPlan(stack: string): Promise<Map<string, string>> {
         isSecretKey: (key) => Boolean((CONFIG_SCHEMA as Record<string, KeySpec>)[key.replace(/^actors:/, "")]?.secret),
     });
     // The plan makes no Heroku call: any non-empty key satisfies the settings check.
-    if (config["actors:platform"] === "heroku" && !config["actors:herokuApiKey"]) process.env.HEROKU_API_KEY ||= "render-offline";
+    if (config["actors:platform"] === "heroku" && !config["actors:herokuApiKey"])
+        process.env.HEROKU_API_KEY ||= "render-offline";
     const registered: Registered[] = [];
     const pulumi = await import("@pulumi/pulumi");
     await pulumi.runtime.setMocks(
@@ -84,28 +98,49 @@ export async function renderPlan(stack: string): Promise<Map<string, string>> {
     for (const r of registered) {
         const inputs = redact(r.inputs);
         if (r.type === "kubernetes:helm.sh/v3:Release") {
-            files.set(`helm/${fileName(inputs.name)}.yaml`, dump({
-                release: inputs.name, chart: inputs.chart, version: inputs.version, repository: inputs.repositoryOpts?.repo,
-                namespace: inputs.namespace, createNamespace: inputs.createNamespace ?? false, values: inputs.values ?? {},
-            }));
+            files.set(
+                `helm/${fileName(inputs.name)}.yaml`,
+                dump({
+                    release: inputs.name,
+                    chart: inputs.chart,
+                    version: inputs.version,
+                    repository: inputs.repositoryOpts?.repo,
+                    namespace: inputs.namespace,
+                    createNamespace: inputs.createNamespace ?? false,
+                    values: inputs.values ?? {},
+                }),
+            );
         } else if (r.type.startsWith("kubernetes:") && inputs.apiVersion && inputs.kind) {
             if (inputs.kind === "Secret") {
                 for (const field of ["data", "stringData"]) {
-                    if (inputs[field]) inputs[field] = Object.fromEntries(Object.keys(inputs[field]).map((k) => [k, REDACTED]));
+                    if (inputs[field])
+                        inputs[field] = Object.fromEntries(Object.keys(inputs[field]).map((k) => [k, REDACTED]));
                 }
             }
             const order = KIND_ORDER[inputs.kind] ?? "50";
-            files.set(`kubernetes/${order}-${fileName(inputs.kind)}-${fileName(inputs.metadata?.name ?? r.name)}.yaml`, dump(inputs));
+            files.set(
+                `kubernetes/${order}-${fileName(inputs.kind)}-${fileName(inputs.metadata?.name ?? r.name)}.yaml`,
+                dump(inputs),
+            );
         } else if (r.type.startsWith("pulumi-nodejs:dynamic/")) {
             const { __provider: _provider, ...rest } = inputs;
             const resource = r.type.split(":").pop()!;
             const shown = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-            files.set(`heroku/${fileName(resource)}-${fileName(r.name)}.yaml`, dump({ resource, name: r.name, properties: shown }));
+            files.set(
+                `heroku/${fileName(resource)}-${fileName(r.name)}.yaml`,
+                dump({ resource, name: r.name, properties: shown }),
+            );
         } else if (r.type === "docker:index/image:Image") {
-            files.set("image.yaml", dump({
-                image: inputs.imageName, push: !inputs.skipPush, platform: inputs.build?.platform,
-                context: path.relative(ROOT, inputs.build?.context ?? ""), registry: inputs.registry ? REDACTED : undefined,
-            }));
+            files.set(
+                "image.yaml",
+                dump({
+                    image: inputs.imageName,
+                    push: !inputs.skipPush,
+                    platform: inputs.build?.platform,
+                    context: path.relative(ROOT, inputs.build?.context ?? ""),
+                    registry: inputs.registry ? REDACTED : undefined,
+                }),
+            );
         }
     }
     files.set("outputs.yaml", dump(outputs));
@@ -132,7 +167,9 @@ async function main() {
         fs.mkdirSync(path.dirname(path.join(out, file)), { recursive: true });
         fs.writeFileSync(path.join(out, file), content);
     }
-    process.stdout.write(`render: ${files.size} files for stack ${stack} in ${path.relative(process.cwd(), out) || "."}\n`);
+    process.stdout.write(
+        `render: ${files.size} files for stack ${stack} in ${path.relative(process.cwd(), out) || "."}\n`,
+    );
 }
 
 if (require.main === module) {

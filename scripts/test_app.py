@@ -54,14 +54,41 @@ def main() -> int:
         shared = {"PG_ADMIN_URL": pg.url(), "PG_CONTROL_URL": f"http://127.0.0.1:{control.server_port}"}
         print("app tests: pytest inside the image", flush=True)
         env_args = [a for k, v in shared.items() for a in ("-e", f"{k}={v}")]
-        inside = podman("run", "--rm", "--no-healthcheck", "--network", "host", *env_args, TEST_IMAGE,
-                        "python3", "-m", "pytest", "-p", "no:cacheprovider", "-q", "-ra", "/app/tests", *selection,
-                        check=False, capture=False)
+        inside = podman(
+            "run",
+            "--rm",
+            "--no-healthcheck",
+            "--network",
+            "host",
+            *env_args,
+            TEST_IMAGE,
+            "python3",
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-ra",
+            "/app/tests",
+            *selection,
+            check=False,
+            capture=False,
+        )
         print("app tests: container tests from the host", flush=True)
         outside = subprocess.run(
-            ["/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "-q", "-ra",
-             str(ROOT / "app" / "container_tests"), *selection],
-            env={**env(), **shared, "APP_IMAGE": APP_IMAGE}, check=False,
+            [
+                "/usr/bin/python3",
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                "-ra",
+                str(ROOT / "app" / "container_tests"),
+                *selection,
+            ],
+            env={**env(), **shared, "APP_IMAGE": APP_IMAGE},
+            check=False,
         )
         control.shutdown()
     # pytest exits 5 when a -k selection matched nothing in one suite: not a failure of the other.

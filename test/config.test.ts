@@ -8,7 +8,11 @@ import { ROOT, runProgram, stackConfig } from "./helpers";
 const k8s = stackConfig("k8s");
 const heroku = stackConfig("heroku");
 
-async function configError(config: Record<string, string>, secretKeys: string[] = [], env: Record<string, string | undefined> = {}) {
+async function configError(
+    config: Record<string, string>,
+    secretKeys: string[] = [],
+    env: Record<string, string | undefined> = {},
+) {
     try {
         await runProgram(config, { secretKeys, env: { HEROKU_API_KEY: undefined, ...env } });
     } catch (err: any) {
@@ -38,7 +42,8 @@ describe("Pulumi.yaml", () => {
 
     it("the stack files only set keys of the schema", () => {
         for (const file of [k8s, heroku]) {
-            for (const key of Object.keys(file)) expect(Object.keys(CONFIG_SCHEMA)).toContain(key.replace(/^actors:/, ""));
+            for (const key of Object.keys(file))
+                expect(Object.keys(CONFIG_SCHEMA)).toContain(key.replace(/^actors:/, ""));
         }
     });
 
@@ -58,20 +63,41 @@ describe("bad settings fail with a message naming the key and what is allowed", 
         [{ "actors:localImage": "yes" }, 'actors:localImage must be true or false (got "yes")'],
         [{ "actors:namespace": "Actors_NS" }, "actors:namespace must be a DNS label"],
         [{ "actors:cpuLimit": "lots" }, 'actors:cpuLimit must be a CPU quantity such as "250m" or "1" (got "lots")'],
-        [{ "actors:memoryLimit": "256MB" }, 'actors:memoryLimit must be a size such as "256Mi" or "10Gi" (got "256MB")'],
-        [{ "actors:serviceType": "ExternalName" }, 'actors:serviceType must be one of "ClusterIP", "NodePort", "LoadBalancer"'],
+        [
+            { "actors:memoryLimit": "256MB" },
+            'actors:memoryLimit must be a size such as "256Mi" or "10Gi" (got "256MB")',
+        ],
+        [
+            { "actors:serviceType": "ExternalName" },
+            'actors:serviceType must be one of "ClusterIP", "NodePort", "LoadBalancer"',
+        ],
         [{ "actors:ingressHost": "not a host" }, "actors:ingressHost must be a fully qualified lowercase host name"],
         [{ "actors:dbInstances": "12" }, "actors:dbInstances must be a whole number from 1 to 9 (got 12)"],
         [{ "actors:postgresVersion": "9.6" }, 'actors:postgresVersion must be one of "15", "16", "17", "18"'],
-        [{ "actors:backupDestination": "bucket" }, "actors:backupDestination must be an S3 URL such as s3://my-bucket/actors"],
-        [{ "actors:backupSchedule": "@daily" }, 'actors:backupSchedule must be a six-field cron expression such as "0 0 3 * * *"'],
-        [{ "actors:appEnv": '["lower=1"]' }, 'actors:appEnv must be a list of "NAME=value" strings with NAME in upper case'],
-        [{ "actors:appEnv": '["DATABASE_URL=x"]' }, "actors:appEnv must be a list without the names the program sets itself"],
+        [
+            { "actors:backupDestination": "bucket" },
+            "actors:backupDestination must be an S3 URL such as s3://my-bucket/actors",
+        ],
+        [
+            { "actors:backupSchedule": "@daily" },
+            'actors:backupSchedule must be a six-field cron expression such as "0 0 3 * * *"',
+        ],
+        [
+            { "actors:appEnv": '["lower=1"]' },
+            'actors:appEnv must be a list of "NAME=value" strings with NAME in upper case',
+        ],
+        [
+            { "actors:appEnv": '["DATABASE_URL=x"]' },
+            "actors:appEnv must be a list without the names the program sets itself",
+        ],
         [{ "actors:appEnv": '"A=1"' }, "actors:appEnv must be a list of strings"],
         [{ "actors:imageRepository": "" }, "actors:imageRepository is required on k8s"],
         [{ "actors:maxReplicas": "1" }, "actors:maxReplicas (1) must be at least actors:replicas (2)"],
         [{ "actors:tlsClusterIssuer": "letsencrypt" }, "actors:tlsClusterIssuer needs actors:ingressHost"],
-        [{ "actors:backupDestination": "s3://bucket/x" }, "actors:backupDestination needs actors:backupAccessKeyId and actors:backupSecretAccessKey"],
+        [
+            { "actors:backupDestination": "s3://bucket/x" },
+            "actors:backupDestination needs actors:backupAccessKeyId and actors:backupSecretAccessKey",
+        ],
         [{ "actors:imageTag": "v1" }, "actors:imageTag is not a setting of this program (see Pulumi.yaml)"],
         [{ "actors:routing": "gateway" }, "actors:routing gateway needs actors:ingressHost"],
         [{ "actors:routing": "mesh" }, 'actors:routing must be one of "ingress", "gateway" (got "mesh")'],
@@ -85,9 +111,15 @@ describe("bad settings fail with a message naming the key and what is allowed", 
 
     it.each([
         [{}, "actors:herokuApiKey is required on heroku"],
-        [{ "actors:herokuPostgresPlan": "hobby-dev" }, "actors:herokuPostgresPlan must be a Heroku Postgres plan such as essential-0"],
+        [
+            { "actors:herokuPostgresPlan": "hobby-dev" },
+            "actors:herokuPostgresPlan must be a Heroku Postgres plan such as essential-0",
+        ],
         [{ "actors:herokuRegion": "mars" }, 'actors:herokuRegion must be one of "us", "eu" (got "mars")'],
-        [{ "actors:herokuAppName": "My App" }, "actors:herokuAppName must be 3 to 30 lowercase letters, digits and '-', starting with a letter"],
+        [
+            { "actors:herokuAppName": "My App" },
+            "actors:herokuAppName must be 3 to 30 lowercase letters, digits and '-', starting with a letter",
+        ],
         [{ "actors:herokuWebSize": "huge" }, "actors:herokuWebSize must be one of"],
     ])("heroku %j", async (override, message) => {
         expect((await configError({ ...heroku, ...override })).message).toContain(message);
@@ -95,7 +127,9 @@ describe("bad settings fail with a message naming the key and what is allowed", 
 
     it("refuses a secret setting stored in plain text, without echoing it", async () => {
         const err = await configError({ ...heroku, "actors:herokuApiKey": "hunter2-key" });
-        expect(err.message).toContain("actors:herokuApiKey is a secret: set it with `pulumi config set --secret herokuApiKey ...`");
+        expect(err.message).toContain(
+            "actors:herokuApiKey is a secret: set it with `pulumi config set --secret herokuApiKey ...`",
+        );
         expect(err.message).not.toContain("hunter2");
     });
 

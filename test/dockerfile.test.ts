@@ -13,7 +13,10 @@ describe("app/Dockerfile", () => {
     });
 
     it("has no dockerfilelint findings (exceptions justified in app/.dockerfilelintrc)", () => {
-        const out = execFileSync(bin("dockerfilelint"), ["-o", "json", "Dockerfile"], { cwd: path.join(ROOT, "app"), encoding: "utf8" });
+        const out = execFileSync(bin("dockerfilelint"), ["-o", "json", "Dockerfile"], {
+            cwd: path.join(ROOT, "app"),
+            encoding: "utf8",
+        });
         expect(JSON.parse(out).files[0].issues).toEqual([]);
     });
 
@@ -27,9 +30,20 @@ describe("app/Dockerfile", () => {
         expect(runtime).toContain("apt-get install -y --no-install-recommends");
         expect(runtime).toContain("rm -rf /var/lib/apt/lists/*");
         expect(runtime).toMatch(/^USER 10001:10001$/m);
-        const instructions = runtime.split("\n").filter((l) => /^[A-Z]+ /.test(l)).map((l) => l.split(" ")[0]);
+        const instructions = runtime
+            .split("\n")
+            .filter((l) => /^[A-Z]+ /.test(l))
+            .map((l) => l.split(" ")[0]);
         // After the code is copied only metadata and byte-compiling follow: a code change rebuilds one small layer.
-        expect(instructions.slice(instructions.indexOf("COPY"))).toEqual(["COPY", "RUN", "USER", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "CMD"]);
+        expect(instructions.slice(instructions.indexOf("COPY"))).toEqual([
+            "COPY",
+            "RUN",
+            "USER",
+            "EXPOSE",
+            "STOPSIGNAL",
+            "HEALTHCHECK",
+            "CMD",
+        ]);
         expect(text.trim().split("\n").pop()).toBe("FROM runtime AS app");
     });
 });

@@ -5,7 +5,9 @@ import { ROOT } from "./helpers";
 
 /** A clone of this repository stands alone and runs on the Node.js it declares. */
 describe("a fresh clone", () => {
-    const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
+    const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" })
+        .split("\0")
+        .filter(Boolean);
 
     it("has no tracked file that refers to a directory beside the repository", () => {
         const outside = /\.\.\/shared\b|\.\.\\shared\b|"\.\.", *"shared"/;

@@ -77,7 +77,8 @@ export async function runProgram(
             byType: (type) => resources.filter((r) => r.type === type),
             one: (type, name) => {
                 const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
-                if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
+                if (found.length !== 1)
+                    throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
                 return found[0];
             },
         };
@@ -101,8 +102,10 @@ export function unwrapSecrets(value: any): any {
 
 /** Paths of strings containing a sentinel that are not inside a Pulumi secret. */
 export function plainSecretLeaks(value: any, sentinels: string[], where = "", inSecret = false): string[] {
-    if (typeof value === "string") return !inSecret && sentinels.some((s) => value.includes(s)) ? [where || "(root)"] : [];
-    if (Array.isArray(value)) return value.flatMap((v, i) => plainSecretLeaks(v, sentinels, `${where}[${i}]`, inSecret));
+    if (typeof value === "string")
+        return !inSecret && sentinels.some((s) => value.includes(s)) ? [where || "(root)"] : [];
+    if (Array.isArray(value))
+        return value.flatMap((v, i) => plainSecretLeaks(v, sentinels, `${where}[${i}]`, inSecret));
     if (value && typeof value === "object") {
         if (isSecretMarker(value)) return plainSecretLeaks(value.value, sentinels, where, true);
         return Object.entries(value).flatMap(([k, v]) => plainSecretLeaks(v, sentinels, `${where}.${k}`, inSecret));
@@ -112,7 +115,8 @@ export function plainSecretLeaks(value: any, sentinels: string[], where = "", in
 
 /** A Kubernetes resource as kubectl would see it (the SDK puts apiVersion and kind into the inputs). */
 export function asKubernetesObject(resource: MockResource): Record<string, any> | undefined {
-    if (!resource.type.startsWith("kubernetes:") || !resource.inputs?.apiVersion || !resource.inputs?.kind) return undefined;
+    if (!resource.type.startsWith("kubernetes:") || !resource.inputs?.apiVersion || !resource.inputs?.kind)
+        return undefined;
     return unwrapSecrets(resource.inputs);
 }
 
@@ -142,7 +146,8 @@ export function compileSchema(schema: object, draft: "04" | "07" | "2020" = "07"
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
     const validate = ajv.compile(schema);
-    return (data: unknown) => (validate(data) ? [] : validate.errors.map((e: any) => `${e.instancePath || "/"} ${e.message}`));
+    return (data: unknown) =>
+        validate(data) ? [] : validate.errors.map((e: any) => `${e.instancePath || "/"} ${e.message}`);
 }
 
 export function readReference(file: string): any {

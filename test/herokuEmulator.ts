@@ -11,12 +11,29 @@ import { readReference } from "./helpers";
  */
 
 type Json = any;
-interface Link { method: string; pattern: RegExp; title: string; validate: (body: unknown) => string[] }
-interface Fault { method: string; path: RegExp; status?: number; headers?: Record<string, string>; delayMs?: number; afterHandling?: boolean }
+interface Link {
+    method: string;
+    pattern: RegExp;
+    title: string;
+    validate: (body: unknown) => string[];
+}
+interface Fault {
+    method: string;
+    path: RegExp;
+    status?: number;
+    headers?: Record<string, string>;
+    delayMs?: number;
+    afterHandling?: boolean;
+}
 
 function stripExamples(value: any): any {
     if (Array.isArray(value)) return value.map(stripExamples);
-    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).filter(([k]) => k !== "example").map(([k, v]) => [k, stripExamples(v)]));
+    if (value && typeof value === "object")
+        return Object.fromEntries(
+            Object.entries(value)
+                .filter(([k]) => k !== "example")
+                .map(([k, v]) => [k, stripExamples(v)]),
+        );
     return value;
 }
 
@@ -33,7 +50,10 @@ export function schemaLinks(): Link[] {
     require("ajv-formats")(ajv);
     // The schema marks domain hostnames `format: uri` although the API takes (and documents) bare host names such
     // as www.example.com: accept any absolute URI or host name there.
-    ajv.addFormat("uri", /^([a-z][a-z0-9+.-]*:\/\/\S+|[a-z0-9*]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)$/i);
+    ajv.addFormat(
+        "uri",
+        /^([a-z][a-z0-9+.-]*:\/\/\S+|[a-z0-9*]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)$/i,
+    );
     ajv.addSchema(schema, "heroku");
     const links: Link[] = [];
     for (const [defName, def] of Object.entries<any>(schema.definitions)) {
@@ -58,7 +78,8 @@ export function validateRequest(method: string, path: string, body: unknown, acc
     let checked = body;
     if (accept.includes("version=3.docker-releases") && /\/formation$/.test(path) && method === "PATCH") {
         const updates = (body as any)?.updates ?? [];
-        for (const u of updates) if (!/^sha256:[0-9a-f]{64}$/.test(u.docker_image ?? "")) return ["docker_image must be sha256:<64 hex>"];
+        for (const u of updates)
+            if (!/^sha256:[0-9a-f]{64}$/.test(u.docker_image ?? "")) return ["docker_image must be sha256:<64 hex>"];
         checked = { ...(body as any), updates: updates.map(({ docker_image: _, ...rest }: any) => rest) };
     }
     const results = candidates.map((l) => l.validate(checked === undefined ? {} : checked));
@@ -113,7 +134,13 @@ export class HerokuEmulator {
             schemaVersion: 2,
             mediaType: "application/vnd.docker.distribution.manifest.v2+json",
             config: { mediaType: "application/vnd.docker.container.image.v1+json", size: 7023, digest: configDigest },
-            layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: 32654, digest: `sha256:${"1".repeat(64)}` }],
+            layers: [
+                {
+                    mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    size: 32654,
+                    digest: `sha256:${"1".repeat(64)}`,
+                },
+            ],
         });
     }
 
@@ -139,7 +166,12 @@ export class HerokuEmulator {
         const faultIndex = this.faults.findIndex((f) => f.method === method && f.path.test(path));
         const fault = faultIndex >= 0 ? this.faults.splice(faultIndex, 1)[0] : undefined;
         if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-        if (fault?.status && !fault.afterHandling) return send(fault.status, { id: fault.status === 429 ? "rate_limit" : "internal_server_error", message: "Injected fault." }, fault.headers);
+        if (fault?.status && !fault.afterHandling)
+            return send(
+                fault.status,
+                { id: fault.status === 429 ? "rate_limit" : "internal_server_error", message: "Injected fault." },
+                fault.headers,
+            );
 
         if (path.startsWith("/v2/")) return this.registry(req, path, send);
         if (path.startsWith("/streams/")) {
@@ -147,15 +179,18 @@ export class HerokuEmulator {
             res.end(this.releaseOutput);
             return;
         }
-        if (req.headers.authorization !== `Bearer ${this.apiKey}`) return send(401, { id: "unauthorized", message: "Invalid credentials provided." });
-        if (!accept.startsWith("application/vnd.heroku+json; version=3")) return send(400, { id: "bad_request", message: "Accept header must select version 3." });
+        if (req.headers.authorization !== `Bearer ${this.apiKey}`)
+            return send(401, { id: "unauthorized", message: "Invalid credentials provided." });
+        if (!accept.startsWith("application/vnd.heroku+json; version=3"))
+            return send(400, { id: "bad_request", message: "Accept header must select version 3." });
         const problems = validateRequest(method, path, body, accept);
         if (problems.length) {
             this.invalid.push(`${method} ${path}: ${problems.join("; ")}`);
             return send(422, { id: "invalid_params", message: problems.join("; ") });
         }
         const [status, result, headers] = this.route(method, path, body as Json, req);
-        if (fault?.status && fault.afterHandling) return send(fault.status, { id: "internal_server_error", message: "Injected fault after handling." });
+        if (fault?.status && fault.afterHandling)
+            return send(fault.status, { id: "internal_server_error", message: "Injected fault after handling." });
         send(status, result, headers);
     }
 
@@ -172,18 +207,42 @@ export class HerokuEmulator {
         return this.apps.get(idOrName) ?? [...this.apps.values()].find((a) => a.name === idOrName);
     }
 
-    private route(method: string, path: string, body: Json, req: http.IncomingMessage): [number, unknown, Record<string, string>?] {
+    private route(
+        method: string,
+        path: string,
+        body: Json,
+        req: http.IncomingMessage,
+    ): [number, unknown, Record<string, string>?] {
         const notFound: [number, unknown] = [404, { id: "not_found", message: "Couldn't find that app." }];
         let m: RegExpExecArray | null;
         if (method === "POST" && (path === "/apps" || path === "/teams/apps")) {
-            if (body.name && this.app(body.name)) return [422, { id: "invalid_params", message: "Name is already taken" }];
+            if (body.name && this.app(body.name))
+                return [422, { id: "invalid_params", message: "Name is already taken" }];
             const id = uuid();
             const name = body.name ?? `emulated-${id.slice(0, 8)}`;
-            const app = { id, name, region: { name: body.region ?? "us" }, stack: { name: body.stack ?? "heroku-24" }, build_stack: { name: body.stack ?? "heroku-24" }, team: body.team ? { name: body.team } : null, web_url: `https://${name}-0123456789ab.herokuapp.com/`, maintenance: false };
+            const app = {
+                id,
+                name,
+                region: { name: body.region ?? "us" },
+                stack: { name: body.stack ?? "heroku-24" },
+                build_stack: { name: body.stack ?? "heroku-24" },
+                team: body.team ? { name: body.team } : null,
+                web_url: `https://${name}-0123456789ab.herokuapp.com/`,
+                maintenance: false,
+            };
             this.apps.set(id, app);
             this.configVars.set(id, {});
             this.formation.set(id, new Map());
-            this.releases.set(id, [{ id: uuid(), version: 1, status: "succeeded", description: "Initial release", output_stream_url: null, current: true }]);
+            this.releases.set(id, [
+                {
+                    id: uuid(),
+                    version: 1,
+                    status: "succeeded",
+                    description: "Initial release",
+                    output_stream_url: null,
+                    current: true,
+                },
+            ]);
             return [201, app];
         }
         if ((m = /^\/apps\/([^/]+)$/.exec(path))) {
@@ -209,22 +268,44 @@ export class HerokuEmulator {
         return [404, { id: "not_found", message: `No route ${method} ${path}` }];
     }
 
-    private appRoute(app: Json, method: string, rest: string, body: Json, req: http.IncomingMessage): [number, unknown, Record<string, string>?] {
+    private appRoute(
+        app: Json,
+        method: string,
+        rest: string,
+        body: Json,
+        req: http.IncomingMessage,
+    ): [number, unknown, Record<string, string>?] {
         let m: RegExpExecArray | null;
         if (rest === "addons" && method === "GET") {
-            const all = [...this.addons.values()].filter((a) => a.app.id === app.id).sort((a, b) => (a.id < b.id ? -1 : 1));
-            return this.page(all.map((a) => this.poll(a)), String(req.headers.range ?? ""));
+            const all = [...this.addons.values()]
+                .filter((a) => a.app.id === app.id)
+                .sort((a, b) => (a.id < b.id ? -1 : 1));
+            return this.page(
+                all.map((a) => this.poll(a)),
+                String(req.headers.range ?? ""),
+            );
         }
         if (rest === "addons" && method === "POST") {
             const [service, plan] = String(body.plan).split(":");
-            const addon = { id: uuid(), name: `postgresql-emulated-${crypto.randomBytes(3).toString("hex")}`, state: "provisioning", polls: 0, plan: { name: `${service}:${plan}` }, addon_service: { name: service }, app: { id: app.id, name: app.name }, config_vars: ["DATABASE_URL"] };
+            const addon = {
+                id: uuid(),
+                name: `postgresql-emulated-${crypto.randomBytes(3).toString("hex")}`,
+                state: "provisioning",
+                polls: 0,
+                plan: { name: `${service}:${plan}` },
+                addon_service: { name: service },
+                app: { id: app.id, name: app.name },
+                config_vars: ["DATABASE_URL"],
+            };
             this.addons.set(addon.id, addon);
-            this.configVars.get(app.id)!.DATABASE_URL = `postgres://u:p@ec2-emulated.compute-1.amazonaws.com:5432/d${addon.id.slice(0, 6)}`;
+            this.configVars.get(app.id)!.DATABASE_URL =
+                `postgres://u:p@ec2-emulated.compute-1.amazonaws.com:5432/d${addon.id.slice(0, 6)}`;
             return [201, addon];
         }
         if ((m = /^addons\/([^/]+)$/.exec(rest))) {
             const addon = this.addons.get(m[1]);
-            if (!addon || addon.app.id !== app.id) return [404, { id: "not_found", message: "Couldn't find that add-on." }];
+            if (!addon || addon.app.id !== app.id)
+                return [404, { id: "not_found", message: "Couldn't find that add-on." }];
             if (method === "GET") return [200, this.poll(addon)];
             if (method === "PATCH") {
                 addon.plan = { name: body.plan };
@@ -238,7 +319,8 @@ export class HerokuEmulator {
         }
         if (rest === "config-vars") {
             const vars = this.configVars.get(app.id)!;
-            if (method === "PATCH") for (const [k, v] of Object.entries(body ?? {})) (v === null ? delete vars[k] : (vars[k] = String(v)));
+            if (method === "PATCH")
+                for (const [k, v] of Object.entries(body ?? {})) v === null ? delete vars[k] : (vars[k] = String(v));
             return [200, vars];
         }
         if (rest === "formation") {
@@ -246,7 +328,13 @@ export class HerokuEmulator {
             if (method === "GET") return [200, [...formation.values()]];
             const dockerRelease = String(req.headers.accept).includes("docker-releases");
             for (const u of body.updates) {
-                const current = formation.get(u.type) ?? { id: uuid(), type: u.type, quantity: u.type === "web" ? 1 : 0, size: "Basic", command: "" };
+                const current = formation.get(u.type) ?? {
+                    id: uuid(),
+                    type: u.type,
+                    quantity: u.type === "web" ? 1 : 0,
+                    size: "Basic",
+                    command: "",
+                };
                 if (u.quantity !== undefined) current.quantity = u.quantity;
                 if (u.dyno_size !== undefined) {
                     const name = u.dyno_size.name[0].toUpperCase() + u.dyno_size.name.slice(1);
@@ -258,13 +346,24 @@ export class HerokuEmulator {
             }
             if (dockerRelease) {
                 const list = this.releases.get(app.id)!;
-                const release = { id: uuid(), version: list.length + 1, status: "pending", polls: 0, outcome: this.nextReleaseStatus, description: "Deployed web, release", output_stream_url: `${this.url}/streams/${app.id}/${list.length + 1}`, current: false };
+                const release = {
+                    id: uuid(),
+                    version: list.length + 1,
+                    status: "pending",
+                    polls: 0,
+                    outcome: this.nextReleaseStatus,
+                    description: "Deployed web, release",
+                    output_stream_url: `${this.url}/streams/${app.id}/${list.length + 1}`,
+                    current: false,
+                };
                 list.push(release);
             }
             return [200, [...formation.values()]];
         }
         if (rest === "releases" && method === "GET") {
-            const list = [...this.releases.get(app.id)!].sort((a, b) => b.version - a.version).map((r) => this.publicRelease(r));
+            const list = [...this.releases.get(app.id)!]
+                .sort((a, b) => b.version - a.version)
+                .map((r) => this.publicRelease(r));
             const range = String(req.headers.range ?? "");
             const max = Number(/max=(\d+)/.exec(range)?.[1] ?? 1000);
             return [range ? 206 : 200, list.slice(0, max)];
@@ -282,12 +381,21 @@ export class HerokuEmulator {
             const list = this.domains.get(app.id) ?? [];
             this.domains.set(app.id, list);
             if (method === "GET") return [200, list];
-            const domain = { id: uuid(), hostname: body.hostname, cname: `${body.hostname}.herokudns.com`, kind: "custom", status: "pending" };
+            const domain = {
+                id: uuid(),
+                hostname: body.hostname,
+                cname: `${body.hostname}.herokudns.com`,
+                kind: "custom",
+                status: "pending",
+            };
             list.push(domain);
             return [201, domain];
         }
         if ((m = /^domains\/([^/]+)$/.exec(rest)) && method === "DELETE") {
-            this.domains.set(app.id, (this.domains.get(app.id) ?? []).filter((d) => d.id !== m![1]));
+            this.domains.set(
+                app.id,
+                (this.domains.get(app.id) ?? []).filter((d) => d.id !== m![1]),
+            );
             return [200, {}];
         }
         if (rest === "acm") return [200, { ...app, acm: true }];
@@ -300,7 +408,10 @@ export class HerokuEmulator {
             return [201, drain];
         }
         if ((m = /^log-drains\/([^/]+)$/.exec(rest)) && method === "DELETE") {
-            this.drains.set(app.id, (this.drains.get(app.id) ?? []).filter((d) => d.id !== m![1]));
+            this.drains.set(
+                app.id,
+                (this.drains.get(app.id) ?? []).filter((d) => d.id !== m![1]),
+            );
             return [200, {}];
         }
         if ((m = /^features\/([^/]+)$/.exec(rest)) && method === "PATCH") {
@@ -322,7 +433,8 @@ export class HerokuEmulator {
         const max = Math.min(Number(m?.[2] ?? 1000), this.pageSize);
         const from = items.filter((i) => startId === "" || (exclusive ? i.id > startId : i.id >= startId));
         const pageItems = from.slice(0, max);
-        if (from.length > max) return [206, pageItems, { "Next-Range": `id ]${pageItems[pageItems.length - 1].id}..; max=${max}` }];
+        if (from.length > max)
+            return [206, pageItems, { "Next-Range": `id ]${pageItems[pageItems.length - 1].id}..; max=${max}` }];
         return [range ? 206 : 200, pageItems];
     }
 
@@ -337,4 +449,3 @@ export class HerokuEmulator {
         return visible;
     }
 }
-

@@ -13,7 +13,14 @@ import { HerokuEmulator, validateRequest } from "./herokuEmulator";
 let emulator: HerokuEmulator;
 let sleeps: number[];
 const client = () =>
-    new HerokuClient({ apiKey: emulator.apiKey, apiUrl: emulator.url, registryUrl: emulator.url, timeoutMs: 500, maxAttempts: 4, sleep: async (ms) => void sleeps.push(ms) });
+    new HerokuClient({
+        apiKey: emulator.apiKey,
+        apiUrl: emulator.url,
+        registryUrl: emulator.url,
+        timeoutMs: 500,
+        maxAttempts: 4,
+        sleep: async (ms) => void sleeps.push(ms),
+    });
 
 beforeEach(async () => {
     emulator = await new HerokuEmulator().start();
@@ -34,17 +41,45 @@ async function newApp(name = "actors-test1") {
 describe("the schema validator itself", () => {
     it("rejects requests the Platform API would refuse", () => {
         expect(validateRequest("POST", "/apps/x/addons", {}, "application/vnd.heroku+json; version=3")).not.toEqual([]);
-        expect(validateRequest("PATCH", "/apps/x/formation", { updates: [{ type: "web", quantity: "two" }] }, "application/vnd.heroku+json; version=3")).not.toEqual([]);
-        expect(validateRequest("PATCH", "/apps/x/formation", { updates: [{ type: "web", docker_image: "latest" }] }, "application/vnd.heroku+json; version=3.docker-releases")).not.toEqual([]);
-        expect(validateRequest("POST", "/nowhere", {}, "")).toEqual(["POST /nowhere is not an endpoint of the Platform API"]);
-        expect(validateRequest("POST", "/apps", { name: "ok-name", region: "eu", stack: "container" }, "application/vnd.heroku+json; version=3")).toEqual([]);
+        expect(
+            validateRequest(
+                "PATCH",
+                "/apps/x/formation",
+                { updates: [{ type: "web", quantity: "two" }] },
+                "application/vnd.heroku+json; version=3",
+            ),
+        ).not.toEqual([]);
+        expect(
+            validateRequest(
+                "PATCH",
+                "/apps/x/formation",
+                { updates: [{ type: "web", docker_image: "latest" }] },
+                "application/vnd.heroku+json; version=3.docker-releases",
+            ),
+        ).not.toEqual([]);
+        expect(validateRequest("POST", "/nowhere", {}, "")).toEqual([
+            "POST /nowhere is not an endpoint of the Platform API",
+        ]);
+        expect(
+            validateRequest(
+                "POST",
+                "/apps",
+                { name: "ok-name", region: "eu", stack: "container" },
+                "application/vnd.heroku+json; version=3",
+            ),
+        ).toEqual([]);
     });
 });
 
 describe("client", () => {
     it("retries 429 after Retry-After and 500 on reads, then succeeds", async () => {
         await newApp();
-        emulator.inject({ method: "GET", path: /^\/apps\/actors-test1$/, status: 429, headers: { "Retry-After": "3" } });
+        emulator.inject({
+            method: "GET",
+            path: /^\/apps\/actors-test1$/,
+            status: 429,
+            headers: { "Retry-After": "3" },
+        });
         emulator.inject({ method: "GET", path: /^\/apps\/actors-test1$/, status: 500 });
         const app = await client().request<any>("GET", "/apps/actors-test1");
         expect(app.name).toBe("actors-test1");
@@ -61,7 +96,9 @@ describe("client", () => {
 
     it("gives up after the bounded attempts with Heroku's id and message, never the key", async () => {
         for (let i = 0; i < 4; i++) emulator.inject({ method: "GET", path: /^\/apps\/x$/, status: 503 });
-        const err: any = await client().request("GET", "/apps/x").catch((e) => e);
+        const err: any = await client()
+            .request("GET", "/apps/x")
+            .catch((e) => e);
         expect(err).toBeInstanceOf(HerokuApiError);
         expect(err.message).toBe("Heroku API GET /apps/x failed: 503 internal_server_error: Injected fault.");
         expect(sleeps).toHaveLength(3);
@@ -77,7 +114,10 @@ describe("client", () => {
     it("follows Range pagination to the last page", async () => {
         const { id: appId } = await newApp();
         emulator.pageSize = 2;
-        for (let i = 0; i < 5; i++) await client().request("POST", `/apps/${appId}/addons`, { body: { plan: "heroku-postgresql:essential-0" } });
+        for (let i = 0; i < 5; i++)
+            await client().request("POST", `/apps/${appId}/addons`, {
+                body: { plan: "heroku-postgresql:essential-0" },
+            });
         const all = await client().list<any>(`/apps/${appId}/addons`);
         expect(all).toHaveLength(5);
         expect(new Set(all.map((a) => a.id)).size).toBe(5);
@@ -94,7 +134,11 @@ describe("app", () => {
     it("creates a container-stack app, reads it and deletes it", async () => {
         const provider = new HerokuAppProvider(client);
         const { id, outs } = await newApp();
-        expect(emulator.apps.get(id)).toMatchObject({ name: "actors-test1", region: { name: "eu" }, stack: { name: "container" } });
+        expect(emulator.apps.get(id)).toMatchObject({
+            name: "actors-test1",
+            region: { name: "eu" },
+            stack: { name: "container" },
+        });
         expect(outs).toMatchObject({ appId: id, adopted: false, webUrl: expect.stringContaining("actors-test1") });
         expect((await provider.read(id, outs)).props.name).toBe("actors-test1");
         await provider.delete(id, outs);
@@ -123,9 +167,15 @@ describe("app", () => {
     it("renames in place; a new region or team is a replace", async () => {
         const provider = new HerokuAppProvider(client);
         const { id, outs } = await newApp();
-        expect(await provider.diff(id, outs, { ...outs, name: "actors-renamed" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(await provider.diff(id, outs, { ...outs, name: "actors-renamed" })).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
         expect((await provider.diff(id, outs, { ...outs, region: "us" })).replaces).toEqual(["region"]);
-        expect((await provider.diff(id, outs, { name: outs.name, region: outs.region, team: outs.team })).changes).toBe(false);
+        expect((await provider.diff(id, outs, { name: outs.name, region: outs.region, team: outs.team })).changes).toBe(
+            false,
+        );
         const renamed = await provider.update(id, outs, { name: "actors-renamed", region: "eu", team: "" });
         expect(renamed.outs!.name).toBe("actors-renamed");
     });
@@ -137,7 +187,9 @@ describe("app", () => {
         const moved = await provider.check(outs, { name: outs.name, region: "us", team: "" });
         expect(moved.failures.map((f) => f.property)).toEqual(["region"]);
         expect(moved.failures[0].reason).toContain("copy the data (heroku pg:copy)");
-        expect((await provider.check(outs, { name: outs.name, region: "eu", team: "acme" })).failures[0].reason).toContain("heroku apps:transfer");
+        expect(
+            (await provider.check(outs, { name: outs.name, region: "eu", team: "acme" })).failures[0].reason,
+        ).toContain("heroku apps:transfer");
         expect((await provider.check({}, { name: "new-app", region: "us", team: "" })).failures).toEqual([]);
     });
 
@@ -152,7 +204,12 @@ describe("postgres add-on", () => {
         const { id: appId } = await newApp();
         emulator.inject({ method: "POST", path: /\/addons$/, status: 500, afterHandling: true });
         const provider = new PostgresAddonProvider(client);
-        const { id, outs } = await provider.create({ appId, plan: "essential-0", attachment: "DATABASE", provisionTimeoutMs: 5000 });
+        const { id, outs } = await provider.create({
+            appId,
+            plan: "essential-0",
+            attachment: "DATABASE",
+            provisionTimeoutMs: 5000,
+        });
         expect(emulator.addons.size).toBe(1);
         expect(outs.state).toBe("provisioned");
         expect(emulator.addons.get(id)!.plan.name).toBe("heroku-postgresql:essential-0");
@@ -168,9 +225,20 @@ describe("postgres add-on", () => {
     it("changes plan in place within a tier and replaces across tiers", async () => {
         const { id: appId } = await newApp();
         const provider = new PostgresAddonProvider(client);
-        const { id, outs } = await provider.create({ appId, plan: "essential-0", attachment: "DATABASE", provisionTimeoutMs: 5000 });
-        expect(await provider.diff(id, outs, { ...outs, plan: "essential-1" })).toEqual({ changes: true, replaces: [] });
-        expect(await provider.diff(id, outs, { ...outs, plan: "standard-0" })).toEqual({ changes: true, replaces: ["plan"] });
+        const { id, outs } = await provider.create({
+            appId,
+            plan: "essential-0",
+            attachment: "DATABASE",
+            provisionTimeoutMs: 5000,
+        });
+        expect(await provider.diff(id, outs, { ...outs, plan: "essential-1" })).toEqual({
+            changes: true,
+            replaces: [],
+        });
+        expect(await provider.diff(id, outs, { ...outs, plan: "standard-0" })).toEqual({
+            changes: true,
+            replaces: ["plan"],
+        });
         await provider.update(id, outs, { ...outs, plan: "essential-1" });
         expect(emulator.addons.get(id)!.plan.name).toBe("heroku-postgresql:essential-1");
         await provider.delete(id, outs);
@@ -183,12 +251,24 @@ describe("config vars", () => {
         const { id: appId } = await newApp();
         emulator.configVars.get(appId)!.DATABASE_URL = "postgres://from-addon";
         const provider = new ConfigVarsProvider(client);
-        const { id, outs } = await provider.create({ appId, vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "2", FEATURE_X: "on" } });
+        const { id, outs } = await provider.create({
+            appId,
+            vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "2", FEATURE_X: "on" },
+        });
         await provider.update(id, outs, { appId, vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "3" } });
-        expect(emulator.configVars.get(appId)).toEqual({ DATABASE_URL: "postgres://from-addon", PGSSLMODE: "require", WEB_CONCURRENCY: "3" });
+        expect(emulator.configVars.get(appId)).toEqual({
+            DATABASE_URL: "postgres://from-addon",
+            PGSSLMODE: "require",
+            WEB_CONCURRENCY: "3",
+        });
         emulator.configVars.get(appId)!.WEB_CONCURRENCY = "9"; // changed outside Pulumi: read shows the drift
-        expect((await provider.read(id, { appId, vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "3" } })).props.vars).toEqual({ PGSSLMODE: "require", WEB_CONCURRENCY: "9" });
-        expect(await provider.diff(id, { appId, vars: { A: "1" } }, { appId, vars: { A: "1" } })).toEqual({ changes: false, replaces: [] });
+        expect(
+            (await provider.read(id, { appId, vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "3" } })).props.vars,
+        ).toEqual({ PGSSLMODE: "require", WEB_CONCURRENCY: "9" });
+        expect(await provider.diff(id, { appId, vars: { A: "1" } }, { appId, vars: { A: "1" } })).toEqual({
+            changes: false,
+            replaces: [],
+        });
         await provider.delete(id, { appId, vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "3" } });
         expect(emulator.configVars.get(appId)).toEqual({ DATABASE_URL: "postgres://from-addon" });
     });
@@ -214,7 +294,13 @@ describe("container release", () => {
         const { id: appId, outs: app } = await newApp();
         const pusher = fakePush();
         const provider = new ContainerReleaseProvider(client, pusher);
-        const { outs } = await provider.create({ appId, appName: app.name, image: "actors:sha-1", processTypes: ["web", "release"], releaseTimeoutMs: 5000 });
+        const { outs } = await provider.create({
+            appId,
+            appName: app.name,
+            image: "actors:sha-1",
+            processTypes: ["web", "release"],
+            releaseTimeoutMs: 5000,
+        });
         const host = new URL(emulator.url).host;
         expect(pusher.calls).toEqual([[`${host}/actors-test1/web`, `${host}/actors-test1/release`]]);
         expect(outs.status).toBe("succeeded");
@@ -228,7 +314,16 @@ describe("container release", () => {
 
     it("only a new image triggers a release", async () => {
         const provider = new ContainerReleaseProvider(client, fakePush());
-        const olds = { appId: "a", appName: "n", image: "actors:sha-1", processTypes: ["web", "release"], digests: {}, releaseId: "r", releaseVersion: 2, status: "succeeded" };
+        const olds = {
+            appId: "a",
+            appName: "n",
+            image: "actors:sha-1",
+            processTypes: ["web", "release"],
+            digests: {},
+            releaseId: "r",
+            releaseVersion: 2,
+            status: "succeeded",
+        };
         expect((await provider.diff("r", olds, { ...olds })).changes).toBe(false);
         expect((await provider.diff("r", olds, { ...olds, image: "actors:sha-2" })).changes).toBe(true);
     });
@@ -238,7 +333,15 @@ describe("container release", () => {
         emulator.nextReleaseStatus = "failed";
         emulator.releaseOutput = "Running release command...\nactors: configuration error: DATABASE_URL is not set\n";
         const provider = new ContainerReleaseProvider(client, fakePush());
-        const err = await provider.create({ appId, appName: app.name, image: "actors:sha-2", processTypes: ["web", "release"], releaseTimeoutMs: 5000 }).catch((e) => e);
+        const err = await provider
+            .create({
+                appId,
+                appName: app.name,
+                image: "actors:sha-2",
+                processTypes: ["web", "release"],
+                releaseTimeoutMs: 5000,
+            })
+            .catch((e) => e);
         expect(err.message).toContain("release v2 of actors-test1 failed; the previous release keeps serving.");
         expect(err.message).toContain("actors: configuration error: DATABASE_URL is not set");
         noKey(err.message);
@@ -255,7 +358,9 @@ describe("container release", () => {
                 }
             },
         };
-        const err = await new ContainerReleaseProvider(client, pusher).create({ appId, appName: app.name, image: "actors:sha-3", processTypes: ["web"] }).catch((e) => e);
+        const err = await new ContainerReleaseProvider(client, pusher)
+            .create({ appId, appName: app.name, image: "actors:sha-3", processTypes: ["web"] })
+            .catch((e) => e);
         expect(err.message).toContain("not a Docker v2 schema 2 manifest");
     });
 
@@ -263,17 +368,28 @@ describe("container release", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-docker-"));
         const log = path.join(dir, "log");
         const fake = path.join(dir, "docker");
-        fs.writeFileSync(fake, `#!/bin/sh\necho "$@" >> ${log}\ncat "$DOCKER_CONFIG/config.json" >> ${log}\necho >> ${log}\n`, { mode: 0o755 });
+        fs.writeFileSync(
+            fake,
+            `#!/bin/sh\necho "$@" >> ${log}\ncat "$DOCKER_CONFIG/config.json" >> ${log}\necho >> ${log}\n`,
+            { mode: 0o755 },
+        );
         process.env.DOCKER_CLI = fake;
         try {
-            await dockerCliPusher.push("actors:sha-1", ["registry.heroku.com/app1/web"], "registry.heroku.com", "key-123");
+            await dockerCliPusher.push(
+                "actors:sha-1",
+                ["registry.heroku.com/app1/web"],
+                "registry.heroku.com",
+                "key-123",
+            );
         } finally {
             delete process.env.DOCKER_CLI;
         }
         const lines = fs.readFileSync(log, "utf8").trim().split("\n");
         expect(lines[0]).toBe("tag actors:sha-1 registry.heroku.com/app1/web");
         expect(lines[2]).toBe("push registry.heroku.com/app1/web");
-        expect(JSON.parse(lines[1])).toEqual({ auths: { "registry.heroku.com": { auth: Buffer.from("_:key-123").toString("base64") } } });
+        expect(JSON.parse(lines[1])).toEqual({
+            auths: { "registry.heroku.com": { auth: Buffer.from("_:key-123").toString("base64") } },
+        });
         expect(lines[0] + lines[2]).not.toContain("key-123");
         fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -284,7 +400,10 @@ describe("formation, domain, log drain, preboot", () => {
         const { id: appId } = await newApp();
         const provider = new FormationProvider(client);
         const { id, outs } = await provider.create({ appId, processes: { web: { quantity: 2, size: "standard-1x" } } });
-        expect(emulator.formation.get(appId)!.get("web")).toMatchObject({ quantity: 2, dyno_size: { name: "Standard-1x" } });
+        expect(emulator.formation.get(appId)!.get("web")).toMatchObject({
+            quantity: 2,
+            dyno_size: { name: "Standard-1x" },
+        });
         expect((await provider.read(id, outs)).props.processes).toEqual({ web: { quantity: 2, size: "standard-1x" } });
     });
 
@@ -307,7 +426,12 @@ describe("formation, domain, log drain, preboot", () => {
 describe("configure", () => {
     it("takes the API key from the stack's secret config, not from inputs", async () => {
         const provider = new HerokuAppProvider();
-        await provider.configure({ config: { get: (k: string) => (k === "actors:herokuApiKey" ? emulator.apiKey : undefined), require: () => "" } });
+        await provider.configure({
+            config: {
+                get: (k: string) => (k === "actors:herokuApiKey" ? emulator.apiKey : undefined),
+                require: () => "",
+            },
+        });
         process.env.HEROKU_API_URL = emulator.url;
         try {
             const { outs } = await provider.create({ name: "actors-cfg1", region: "us", team: "" });
@@ -323,7 +447,12 @@ describe("the shared dispatch provider", () => {
     it("routes each kind to its implementation and keeps the kind in its outputs", async () => {
         const { HerokuDispatchProvider } = await import("../components/heroku/dispatch");
         const provider = new HerokuDispatchProvider();
-        await provider.configure({ config: { get: (k: string) => (k === "actors:herokuApiKey" ? emulator.apiKey : undefined), require: () => "" } });
+        await provider.configure({
+            config: {
+                get: (k: string) => (k === "actors:herokuApiKey" ? emulator.apiKey : undefined),
+                require: () => "",
+            },
+        });
         process.env.HEROKU_API_URL = emulator.url;
         try {
             const app = await provider.create({ kind: "app", name: "actors-disp1", region: "us", team: "" });
@@ -334,7 +463,10 @@ describe("the shared dispatch provider", () => {
             expect((await provider.update(vars.id, vars.outs, news)).outs).toMatchObject({ kind: "configVars" });
             expect(emulator.configVars.get(app.id)).toEqual({ A: "2" });
             expect((await provider.read(app.id, app.outs)).props).toMatchObject({ kind: "app", name: "actors-disp1" });
-            expect(await provider.diff(app.id, app.outs, { ...app.outs, kind: "postgres" })).toEqual({ changes: true, replaces: ["kind"] });
+            expect(await provider.diff(app.id, app.outs, { ...app.outs, kind: "postgres" })).toEqual({
+                changes: true,
+                replaces: ["kind"],
+            });
             await provider.delete(app.id, app.outs);
             expect(emulator.apps.size).toBe(0);
             await expect(provider.create({ kind: "nope" })).rejects.toThrow('unknown Heroku resource kind "nope"');

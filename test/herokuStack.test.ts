@@ -27,7 +27,10 @@ beforeAll(async () => {
 
 describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
     it("declares the app, Postgres, config vars, the release and the formation, and nothing of Kubernetes", () => {
-        const types = plain.resources.filter((r) => !r.type.startsWith("actors:")).map((r) => r.type).sort();
+        const types = plain.resources
+            .filter((r) => !r.type.startsWith("actors:"))
+            .map((r) => r.type)
+            .sort();
         expect(types).toEqual(
             [
                 "docker:index/image:Image",
@@ -79,7 +82,8 @@ describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
         expect(full.one(T("HerokuAppFeature")).inputs).toMatchObject({ feature: "preboot", enabled: true });
         expect(full.byType(T("HerokuLogDrain"))).toHaveLength(1);
         expect(full.outputs.url.value).toBe("https://actors.example.com/");
-        for (const name of ["HerokuDomain", "HerokuAppFeature", "HerokuLogDrain"]) expect(plain.byType(T(name))).toHaveLength(0);
+        for (const name of ["HerokuDomain", "HerokuAppFeature", "HerokuLogDrain"])
+            expect(plain.byType(T(name))).toHaveLength(0);
     });
 
     it("never puts the API key into any input (the serialized providers included) or output", () => {

@@ -41,14 +41,20 @@ beforeAll(async () => {
     full = await runProgram(withBackups, { secretKeys });
 });
 
-const kubeObjects = (run: ProgramRun) => run.resources.map(asKubernetesObject).filter((o): o is Record<string, any> => !!o);
+const kubeObjects = (run: ProgramRun) =>
+    run.resources.map(asKubernetesObject).filter((o): o is Record<string, any> => !!o);
 const container = (run: ProgramRun, type = DEPLOYMENT) => run.one(type).inputs.spec.template.spec.containers[0];
 const release = (run: ProgramRun, chart: string) => run.byType(RELEASE).find((r) => r.inputs.chart === chart)!;
 
 describe("resource graph", () => {
     it("declares what the Kubernetes stack needs, once each", () => {
         const kinds = kubeObjects(plain)
-            .map((o) => `${o.kind}/${o.metadata.name}`.replace(/^Job\/actors-migrate-[0-9a-f]{12}$/, "Job/actors-migrate-<tag>"))
+            .map((o) =>
+                `${o.kind}/${o.metadata.name}`.replace(
+                    /^Job\/actors-migrate-[0-9a-f]{12}$/,
+                    "Job/actors-migrate-<tag>",
+                ),
+            )
             .sort();
         expect(kinds).toEqual(
             [
@@ -65,7 +71,12 @@ describe("resource graph", () => {
                 "ServiceAccount/actors",
             ].sort(),
         );
-        expect(plain.byType(RELEASE).map((r) => r.inputs.chart).sort()).toEqual(["cloudnative-pg", "cluster"]);
+        expect(
+            plain
+                .byType(RELEASE)
+                .map((r) => r.inputs.chart)
+                .sort(),
+        ).toEqual(["cloudnative-pg", "cluster"]);
         expect(plain.byType("kubernetes:networking.k8s.io/v1:Ingress")).toHaveLength(0);
     });
 
@@ -77,7 +88,11 @@ describe("resource graph", () => {
     });
 
     it("skips the operator chart when the cluster already runs it", async () => {
-        const run = await runProgram({ ...base, "actors:installCnpgOperator": "false", "actors:cnpgOperatorNamespace": "operators" });
+        const run = await runProgram({
+            ...base,
+            "actors:installCnpgOperator": "false",
+            "actors:cnpgOperatorNamespace": "operators",
+        });
         expect(run.byType(RELEASE).map((r) => r.inputs.chart)).toEqual(["cluster"]);
         const policy = run.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "k8s-db-ingress").inputs.spec;
         expect(JSON.stringify(policy)).toContain('"kubernetes.io/metadata.name":"operators"');
@@ -85,13 +100,19 @@ describe("resource graph", () => {
 });
 
 describe("schemas", () => {
-    it.each([["plain", () => plain], ["every option on", () => full]])("every object validates against the Kubernetes schema (%s)", (_, run) => {
+    it.each([
+        ["plain", () => plain],
+        ["every option on", () => full],
+    ])("every object validates against the Kubernetes schema (%s)", (_, run) => {
         const objects = kubeObjects(run());
         expect(objects.length).toBeGreaterThan(10);
         for (const obj of objects) expect(() => validateKubernetesObject(obj)).not.toThrow();
     });
 
-    it.each([["plain", () => plain], ["every option on", () => full]])("every pod meets Pod Security Standards restricted (%s)", (_, run) => {
+    it.each([
+        ["plain", () => plain],
+        ["every option on", () => full],
+    ])("every pod meets Pod Security Standards restricted (%s)", (_, run) => {
         const workloads = kubeObjects(run()).filter((o) => podSpecOf(o.kind, o.spec));
         expect(workloads.map((w) => w.kind).sort()).toEqual(["Deployment", "Job"]);
         for (const w of workloads) expect(restrictedViolations(podSpecOf(w.kind, w.spec))).toEqual([]);
@@ -103,7 +124,10 @@ describe("schemas", () => {
         });
     });
 
-    it.each([["plain", () => plain], ["every option on", () => full]])("Helm values validate against the charts' schemas (%s)", (_, run) => {
+    it.each([
+        ["plain", () => plain],
+        ["every option on", () => full],
+    ])("Helm values validate against the charts' schemas (%s)", (_, run) => {
         const clusterSchema = compileSchema(readReference("cnpg-cluster-chart-0.8.1.values.schema.json"));
         const operatorSchema = compileSchema(readReference("cnpg-operator-chart-0.29.0.values.schema.json"));
         expect(clusterSchema(release(run(), "cluster").inputs.values)).toEqual([]);
@@ -119,7 +143,12 @@ describe("schemas", () => {
         expect(compileSchema(cluster.instances)(values.cluster.instances)).toEqual([]);
         expect(compileSchema(cluster.backup.properties.retentionPolicy)(values.backups.retentionPolicy)).toEqual([]);
         const scheduled = cnpgCrdSchema("ScheduledBackup").properties.spec;
-        const rendered = { schedule: values.backups.scheduledBackups[0].schedule, cluster: { name: "actors-db" }, method: "barmanObjectStore", backupOwnerReference: "self" };
+        const rendered = {
+            schedule: values.backups.scheduledBackups[0].schedule,
+            cluster: { name: "actors-db" },
+            method: "barmanObjectStore",
+            backupOwnerReference: "self",
+        };
         expect(compileSchema(scheduled)(rendered)).toEqual([]);
     });
 });
@@ -128,7 +157,8 @@ describe("database", () => {
     it("pins both charts and the CloudNativePG repository", () => {
         const versions = Object.fromEntries(plain.byType(RELEASE).map((r) => [r.inputs.chart, r.inputs.version]));
         expect(versions).toEqual({ "cloudnative-pg": "0.29.0", cluster: "0.8.1" });
-        for (const r of plain.byType(RELEASE)) expect(r.inputs.repositoryOpts.repo).toBe("https://cloudnative-pg.github.io/charts");
+        for (const r of plain.byType(RELEASE))
+            expect(r.inputs.repositoryOpts.repo).toBe("https://cloudnative-pg.github.io/charts");
     });
 
     it("bootstraps the owner from the generated secret, which also carries the app's uri", () => {
@@ -164,7 +194,10 @@ describe("database", () => {
             retentionPolicy: "30d",
         });
         expect(JSON.stringify(values)).not.toContain(SENTINEL);
-        const secret = full.byType("kubernetes:core/v1:Secret").map(asKubernetesObject).find((s) => s!.metadata.name === "actors-db-backup-s3")!;
+        const secret = full
+            .byType("kubernetes:core/v1:Secret")
+            .map(asKubernetesObject)
+            .find((s) => s!.metadata.name === "actors-db-backup-s3")!;
         expect(Object.keys(secret.stringData).sort()).toEqual(["ACCESS_KEY_ID", "ACCESS_SECRET_KEY", "Region"]);
     });
 
@@ -205,7 +238,10 @@ describe("web workload", () => {
         const hpa = plain.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs.spec;
         expect([hpa.minReplicas, hpa.maxReplicas]).toEqual([2, 6]);
         expect(hpa.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "actors-web" });
-        expect(hpa.metrics[0].resource).toEqual({ name: "cpu", target: { type: "Utilization", averageUtilization: 70 } });
+        expect(hpa.metrics[0].resource).toEqual({
+            name: "cpu",
+            target: { type: "Utilization", averageUtilization: 70 },
+        });
         expect(plain.one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec.minAvailable).toBe(1);
     });
 
@@ -215,7 +251,10 @@ describe("web workload", () => {
         expect(c.readinessProbe.httpGet.path).toBe("/readyz");
         expect(c.livenessProbe.httpGet.path).toBe("/healthz");
         expect(c.ports).toEqual([{ name: "http", containerPort: 5000, protocol: "TCP" }]);
-        expect(c.resources).toEqual({ requests: { cpu: "100m", memory: "192Mi" }, limits: { cpu: "1", memory: "256Mi" } });
+        expect(c.resources).toEqual({
+            requests: { cpu: "100m", memory: "192Mi" },
+            limits: { cpu: "1", memory: "256Mi" },
+        });
         const pod = plain.one(DEPLOYMENT).inputs.spec.template.spec;
         expect(pod.automountServiceAccountToken).toBe(false);
         expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(5 + 20);
@@ -236,7 +275,10 @@ describe("web workload", () => {
         expect(ingress.metadata.annotations).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt-production" });
         expect(ingress.spec.ingressClassName).toBe("traefik");
         expect(ingress.spec.tls).toEqual([{ hosts: ["actors.example.com"], secretName: "actors-web-tls" }]);
-        expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: "actors-web", port: { name: "http" } });
+        expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({
+            name: "actors-web",
+            port: { name: "http" },
+        });
         expect(full.outputs.url.value).toBe("https://actors.example.com/");
     });
 
@@ -259,16 +301,24 @@ describe("web workload", () => {
         const image = full.one("docker:index/image:Image").inputs;
         expect(image.build.platform).toBe("linux/amd64");
         expect(image.skipPush).toBe(false);
-        expect(unwrapSecrets(image.registry)).toEqual({ server: "localhost:5001", username: "robot", password: `${SENTINEL}-registry-token` });
+        expect(unwrapSecrets(image.registry)).toEqual({
+            server: "localhost:5001",
+            username: "robot",
+            password: `${SENTINEL}-registry-token`,
+        });
         expect(plainSecretLeaks(image, [SENTINEL])).toEqual([]);
     });
 });
 
 describe("secrets", () => {
-    it.each([["plain", () => plain], ["every option on", () => full]])("no secret value appears unwrapped in any input or output (%s)", (_, run) => {
+    it.each([
+        ["plain", () => plain],
+        ["every option on", () => full],
+    ])("no secret value appears unwrapped in any input or output (%s)", (_, run) => {
         const leaks = run().resources.flatMap((r) => plainSecretLeaks(r.inputs, [SENTINEL], `${r.type} ${r.name}`));
         expect(leaks).toEqual([]);
-        for (const [name, out] of Object.entries(run().outputs)) expect(`${name}=${JSON.stringify(out.value)}`).not.toContain(SENTINEL);
+        for (const [name, out] of Object.entries(run().outputs))
+            expect(`${name}=${JSON.stringify(out.value)}`).not.toContain(SENTINEL);
     });
 });
 

@@ -7,7 +7,13 @@ async function build(stack: "k8s" | "heroku", extra: Record<string, string> = {}
     await jest.isolateModulesAsync(async () => {
         const pulumi = await import("@pulumi/pulumi");
         await pulumi.runtime.setMocks(
-            { newResource: (a) => ({ id: `${a.name}-id`, state: mockState(a.type, a.name, a.inputs, testValues(SENTINEL)) }), call: () => ({}) },
+            {
+                newResource: (a) => ({
+                    id: `${a.name}-id`,
+                    state: mockState(a.type, a.name, a.inputs, testValues(SENTINEL)),
+                }),
+                call: () => ({}),
+            },
             "actors",
             stack,
             false,
@@ -34,7 +40,9 @@ async function build(stack: "k8s" | "heroku", extra: Record<string, string> = {}
 describe("the database is protected from deletion and replacement by default", () => {
     it("on Kubernetes: the CloudNativePG cluster release", async () => {
         expect((await build("k8s")).database.clusterRelease.__protect).toBe(true);
-        expect((await build("k8s", { "actors:protectDatabase": "false" })).database.clusterRelease.__protect).toBe(false);
+        expect((await build("k8s", { "actors:protectDatabase": "false" })).database.clusterRelease.__protect).toBe(
+            false,
+        );
     });
 
     it("on Heroku: the app (its deletion takes the database) and the Postgres add-on", async () => {

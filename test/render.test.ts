@@ -7,11 +7,15 @@ import { ROOT, validateKubernetesObject } from "./helpers";
 
 function render(stack: string): Map<string, string> {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), `render-${stack}-`));
-    execFileSync(path.join(ROOT, "node_modules", ".bin", "ts-node"), ["--transpile-only", "scripts/render.ts", "--stack", stack, "--out", out], {
-        cwd: ROOT,
-        env: { ...process.env, HEROKU_API_KEY: "" },
-        encoding: "utf8",
-    });
+    execFileSync(
+        path.join(ROOT, "node_modules", ".bin", "ts-node"),
+        ["--transpile-only", "scripts/render.ts", "--stack", stack, "--out", out],
+        {
+            cwd: ROOT,
+            env: { ...process.env, HEROKU_API_KEY: "" },
+            encoding: "utf8",
+        },
+    );
     const files = new Map<string, string>();
     const walk = (dir: string) => {
         for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -40,9 +44,18 @@ describe("npm run render", () => {
         expect(objects).toContain("kubernetes/50-deployment-actors-web.yaml");
         for (const f of objects) validateKubernetesObject(yaml.load(k8s.get(f)!) as any);
         const cluster = yaml.load(k8s.get("helm/actors-db.yaml")!) as any;
-        expect(cluster).toMatchObject({ chart: "cluster", version: "0.8.1", repository: "https://cloudnative-pg.github.io/charts", namespace: "actors" });
+        expect(cluster).toMatchObject({
+            chart: "cluster",
+            version: "0.8.1",
+            repository: "https://cloudnative-pg.github.io/charts",
+            namespace: "actors",
+        });
         expect(cluster.values.cluster.instances).toBe(1);
-        expect(yaml.load(k8s.get("helm/cnpg.yaml")!)).toMatchObject({ chart: "cloudnative-pg", version: "0.29.0", namespace: "cnpg-system" });
+        expect(yaml.load(k8s.get("helm/cnpg.yaml")!)).toMatchObject({
+            chart: "cloudnative-pg",
+            version: "0.29.0",
+            namespace: "cnpg-system",
+        });
     });
 
     it("redacts secrets but shows what is set", () => {
@@ -61,7 +74,9 @@ describe("npm run render", () => {
         ]);
         const vars = yaml.load(heroku.get("heroku/configvars-heroku-config.yaml")!) as any;
         expect(vars.properties.vars).toEqual({ LOG_LEVEL: "info", PGSSLMODE: "require", WEB_CONCURRENCY: "2" });
-        expect((yaml.load(heroku.get("heroku/postgresaddon-heroku-postgres.yaml")!) as any).properties.plan).toBe("essential-0");
+        expect((yaml.load(heroku.get("heroku/postgresaddon-heroku-postgres.yaml")!) as any).properties.plan).toBe(
+            "essential-0",
+        );
         expect([...heroku.values()].join("\n")).not.toContain("__provider");
     });
 

@@ -25,7 +25,9 @@ describe("GitHub workflows", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "actionlint-"));
         fs.mkdirSync(path.join(dir, ".github", "workflows"), { recursive: true });
         for (const file of fs.readdirSync(workflows)) {
-            const text = fs.readFileSync(path.join(workflows, file), "utf8").replace(/pulumi\/actions@v7/g, "pulumi/actions@v6");
+            const text = fs
+                .readFileSync(path.join(workflows, file), "utf8")
+                .replace(/pulumi\/actions@v7/g, "pulumi/actions@v6");
             fs.writeFileSync(path.join(dir, ".github", "workflows", file), text);
         }
         const { status, output } = lint(dir);
@@ -37,12 +39,20 @@ describe("GitHub workflows", () => {
     it("preview: both stacks, tests first, policy pack, comment and summary, newer pushes cancel older runs", () => {
         const wf = load("preview.yml");
         expect(Object.keys(wf.on)).toEqual(["pull_request"]);
-        expect(wf.concurrency).toEqual({ group: "preview-${{ github.event.pull_request.number }}", "cancel-in-progress": true });
+        expect(wf.concurrency).toEqual({
+            group: "preview-${{ github.event.pull_request.number }}",
+            "cancel-in-progress": true,
+        });
         expect(wf.jobs.preview.needs).toBe("test");
         expect(wf.jobs.preview.strategy.matrix.stack).toEqual(["k8s", "heroku"]);
         const step = wf.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
         expect(step.uses).toBe("pulumi/actions@v7");
-        expect(step.with).toMatchObject({ command: "preview", "comment-on-pr": true, "comment-on-summary": true, policyPacks: "policy" });
+        expect(step.with).toMatchObject({
+            command: "preview",
+            "comment-on-pr": true,
+            "comment-on-summary": true,
+            policyPacks: "policy",
+        });
         const offline = wf.jobs.preview.steps.find((s: any) => s.name?.startsWith("Offline plan diff"));
         expect(offline.run).toContain("npm run render -- --stack");
         expect(offline.if).toContain("PULUMI_ACCESS_TOKEN == ''");

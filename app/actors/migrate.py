@@ -88,8 +88,11 @@ def migrate(conninfo: str, directory: Path = MIGRATIONS_DIR, **connect_kwargs) -
                 applied_now.append(migration)
                 log.info(
                     "migration applied",
-                    extra={"version": migration.version, "migration": migration.name,
-                           "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
+                    extra={
+                        "version": migration.version,
+                        "migration": migration.name,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
                 )
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
@@ -98,8 +101,13 @@ def migrate(conninfo: str, directory: Path = MIGRATIONS_DIR, **connect_kwargs) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="actors.migrate", description=__doc__.splitlines()[0])
-    parser.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
-                        help="keep retrying while the database is unreachable, up to this long (default 60)")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="keep retrying while the database is unreachable, up to this long (default 60)",
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()

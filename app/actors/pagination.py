@@ -98,4 +98,3 @@ def _query(raw: str | None) -> str | None:
 
 def _has_control(text: str) -> bool:
     return any(ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF for ch in text)
-

@@ -71,8 +71,9 @@ def database_url():
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     subprocess.run(["psql", "-X", "-q", "-d", ADMIN_URL, "-c", f'CREATE DATABASE "{name}"'], check=True)
     yield url
-    subprocess.run(["psql", "-X", "-q", "-d", ADMIN_URL, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
-                   check=False)
+    subprocess.run(
+        ["psql", "-X", "-q", "-d", ADMIN_URL, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=False
+    )
 
 
 @pytest.fixture

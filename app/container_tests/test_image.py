@@ -10,15 +10,37 @@ import pytest
 
 from conftest import IMAGE, get, podman
 
-HARDENED = ["--read-only", "--read-only-tmpfs=false", "--tmpfs", "/tmp:rw,size=64m", "--cap-drop", "ALL",
-            "--security-opt", "no-new-privileges"]
+HARDENED = [
+    "--read-only",
+    "--read-only-tmpfs=false",
+    "--tmpfs",
+    "/tmp:rw,size=64m",
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
+]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def migrated(database_url):
     """Heroku's release phase: the same image with DYNO=release.N runs the migrations and exits 0."""
-    result = podman("run", "--rm", "--no-healthcheck", "--network", "host", "--user", "48213:48213", *HARDENED,
-                    "-e", f"DATABASE_URL={database_url}", "-e", "DYNO=release.1", IMAGE, check=False)
+    result = podman(
+        "run",
+        "--rm",
+        "--no-healthcheck",
+        "--network",
+        "host",
+        "--user",
+        "48213:48213",
+        *HARDENED,
+        "-e",
+        f"DATABASE_URL={database_url}",
+        "-e",
+        "DYNO=release.1",
+        IMAGE,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"migrations up to date"' in result.stdout
 
@@ -40,8 +62,15 @@ def test_heroku_needs_are_in_the_image():
 
 
 def test_no_file_in_the_app_is_writable_by_the_app_user():
-    result = podman("run", "--rm", "--entrypoint", "bash", IMAGE, "-c",
-                    "find /app -writable -print -quit; find /app -user 10001 -print -quit")
+    result = podman(
+        "run",
+        "--rm",
+        "--entrypoint",
+        "bash",
+        IMAGE,
+        "-c",
+        "find /app -writable -print -quit; find /app -user 10001 -print -quit",
+    )
     assert result.stdout.strip() == ""
 
 
@@ -64,12 +93,19 @@ def test_bad_setting_stops_start_up_with_one_line(container, port):
     app = container(env={"DATABASE_URL": "mysql://u:hunter2@h/db", "PORT": str(port)})
     assert app.wait_exit(timeout=30) == 2
     output = app.logs().strip()
-    assert output == "actors: configuration error: DATABASE_URL must use the postgres:// or postgresql:// scheme (got 'mysql')"
+    assert (
+        output
+        == "actors: configuration error: DATABASE_URL must use the postgres:// or postgresql:// scheme (got 'mysql')"
+    )
 
 
 def test_sigterm_finishes_every_request_sent_before_it(container, database_url, port):
-    app = container("--user", "54321:54321", *HARDENED,
-                    env={"DATABASE_URL": database_url, "PORT": str(port), "WEB_CONCURRENCY": "2"})
+    app = container(
+        "--user",
+        "54321:54321",
+        *HARDENED,
+        env={"DATABASE_URL": database_url, "PORT": str(port), "WEB_CONCURRENCY": "2"},
+    )
     app.wait_http(f"http://127.0.0.1:{port}/readyz")
     signal_at = [float("inf")]
     results, lock = [], threading.Lock()  # (sent_at, ok, detail)

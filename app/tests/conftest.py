@@ -134,10 +134,22 @@ class Gunicorn:
     def __init__(self, url: str, workers: int = 2, extra_env: dict | None = None):
         self.port = free_port()
         self.metrics_dir = f"/tmp/metrics-{uuid.uuid4().hex[:8]}"
-        env = {**os.environ, "DATABASE_URL": url, "PORT": str(self.port), "WEB_CONCURRENCY": str(workers),
-               "PROMETHEUS_MULTIPROC_DIR": self.metrics_dir, **(extra_env or {})}
-        self.process = subprocess.Popen(["gunicorn", "--config", "/app/gunicorn.conf.py"], cwd="/app", env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(workers),
+            "PROMETHEUS_MULTIPROC_DIR": self.metrics_dir,
+            **(extra_env or {}),
+        }
+        self.process = subprocess.Popen(
+            ["gunicorn", "--config", "/app/gunicorn.conf.py"],
+            cwd="/app",
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -92,8 +92,10 @@ def test_one_actor_and_missing_actor(client):
     assert body["error"]["status"] == 404
 
 
-@pytest.mark.parametrize("path", ["/api/actors/0", "/api/actors/99999999999999999999999", "/api/actors/abc",
-                                  "/api/actors/-1", "/nope", "/api/nope"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/actors/0", "/api/actors/99999999999999999999999", "/api/actors/abc", "/api/actors/-1", "/nope", "/api/nope"],
+)
 def test_unknown_ids_and_routes_are_json_404(client, path):
     assert get_json(client, path, status=404)["error"]["status"] == 404
 
@@ -101,13 +103,21 @@ def test_unknown_ids_and_routes_are_json_404(client, path):
 @pytest.mark.parametrize(
     "query, parameter",
     [
-        ("limit=0", "limit"), ("limit=101", "limit"), ("limit=-5", "limit"), ("limit=abc", "limit"),
-        ("limit=1e2", "limit"), ("limit=" + "9" * 50, "limit"),
-        ("after=garbage!", "after"), ("after=" + "A" * 600, "after"), ("before=e30", "before"),
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=-5", "limit"),
+        ("limit=abc", "limit"),
+        ("limit=1e2", "limit"),
+        ("limit=" + "9" * 50, "limit"),
+        ("after=garbage!", "after"),
+        ("after=" + "A" * 600, "after"),
+        ("before=e30", "before"),
         ("after=" + Cursor("a", 1).encode() + "&before=" + Cursor("b", 2).encode(), "after"),
         ("after=WyJhIiwwXQ", "after"),  # ["a",0]: id out of range
         ("after=WyJhIiwiMSJd", "after"),  # ["a","1"]: id not a number
-        ("q=" + "x" * 101, "q"), ("q=a%00b", "q"), ("q=%1b", "q"),
+        ("q=" + "x" * 101, "q"),
+        ("q=a%00b", "q"),
+        ("q=%1b", "q"),
     ],
 )
 def test_bad_parameters_are_400_naming_the_parameter(client, query, parameter):

@@ -84,8 +84,9 @@ def test_bad_file_names_are_refused(tmp_path):
 
 
 def run_cli(env):
-    return subprocess.run(["/app/bin/migrate", "--wait", "1"], env={**os.environ, **env}, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        ["/app/bin/migrate", "--wait", "1"], env={**os.environ, **env}, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_command_applies_and_reports_json(make_database):
@@ -98,7 +99,10 @@ def test_command_applies_and_reports_json(make_database):
 def test_command_fails_clearly(make_database):
     missing = run_cli({"DATABASE_URL": ""})
     assert missing.returncode == 2
-    assert missing.stderr.strip() == "actors: configuration error: DATABASE_URL is not set: give a postgres:// or postgresql:// URL"
+    assert (
+        missing.stderr.strip()
+        == "actors: configuration error: DATABASE_URL is not set: give a postgres:// or postgresql:// URL"
+    )
     unreachable = run_cli({"DATABASE_URL": "postgres://u:hunter2@127.0.0.1:1/db"})
     assert unreachable.returncode == 1 and "database unreachable; giving up" in unreachable.stdout
     assert "hunter2" not in unreachable.stdout + unreachable.stderr

@@ -57,7 +57,11 @@ export class PostgresAddonProvider extends HerokuProvider {
         return { changes: replaces.length > 0 || olds.plan !== news.plan, replaces };
     }
 
-    async update(id: string, olds: PostgresAddonOutputs, news: PostgresAddonInputs): Promise<Updated<PostgresAddonOutputs>> {
+    async update(
+        id: string,
+        olds: PostgresAddonOutputs,
+        news: PostgresAddonInputs,
+    ): Promise<Updated<PostgresAddonOutputs>> {
         await this.api().request<AddOn>("PATCH", `/apps/${news.appId}/addons/${id}`, {
             body: { plan: `${POSTGRES_SERVICE}:${news.plan}` },
         });
@@ -74,7 +78,12 @@ export class PostgresAddonProvider extends HerokuProvider {
 
     private async attached(inputs: PostgresAddonInputs): Promise<AddOn | undefined> {
         const addons = await this.api().list<AddOn>(`/apps/${inputs.appId}/addons`);
-        return addons.find((a) => a.addon_service.name === POSTGRES_SERVICE && a.state !== "deprovisioned" && a.state !== "deprovisioning");
+        return addons.find(
+            (a) =>
+                a.addon_service.name === POSTGRES_SERVICE &&
+                a.state !== "deprovisioned" &&
+                a.state !== "deprovisioning",
+        );
     }
 
     private provisioned(id: string, inputs: PostgresAddonInputs): Promise<AddOn> {

@@ -113,14 +113,21 @@ export interface ImageManifest {
 const RETRYABLE_STATUS = (status: number) => status === 429 || status >= 500;
 
 export class HerokuClient {
-    private readonly opts: Required<Omit<HerokuClientOptions, "apiUrl" | "registryUrl">> & { apiUrl: string; registryUrl: string };
+    private readonly opts: Required<Omit<HerokuClientOptions, "apiUrl" | "registryUrl">> & {
+        apiUrl: string;
+        registryUrl: string;
+    };
     private pauseUntil = 0;
 
     constructor(options: HerokuClientOptions) {
-        if (!options.apiKey) throw new Error("Heroku API key is empty: set actors:herokuApiKey (--secret) or HEROKU_API_KEY");
+        if (!options.apiKey)
+            throw new Error("Heroku API key is empty: set actors:herokuApiKey (--secret) or HEROKU_API_KEY");
         this.opts = {
             apiUrl: (options.apiUrl ?? process.env.HEROKU_API_URL ?? DEFAULT_API_URL).replace(/\/+$/, ""),
-            registryUrl: (options.registryUrl ?? process.env.HEROKU_REGISTRY_URL ?? DEFAULT_REGISTRY_URL).replace(/\/+$/, ""),
+            registryUrl: (options.registryUrl ?? process.env.HEROKU_REGISTRY_URL ?? DEFAULT_REGISTRY_URL).replace(
+                /\/+$/,
+                "",
+            ),
             apiKey: options.apiKey,
             maxAttempts: options.maxAttempts ?? 5,
             timeoutMs: options.timeoutMs ?? 30_000,
@@ -169,7 +176,13 @@ export class HerokuClient {
     /** The image manifest the registry holds for app/processType:tag (Docker v2 schema 2). */
     async manifest(app: string, processType: string, tag = "latest"): Promise<ImageManifest> {
         const path = `/v2/${app}/${processType}/manifests/${tag}`;
-        const response = await this.send("GET", path, { accept: DOCKER_MANIFEST_V2 }, this.opts.registryUrl, `Basic ${Buffer.from(`:${this.opts.apiKey}`).toString("base64")}`);
+        const response = await this.send(
+            "GET",
+            path,
+            { accept: DOCKER_MANIFEST_V2 },
+            this.opts.registryUrl,
+            `Basic ${Buffer.from(`:${this.opts.apiKey}`).toString("base64")}`,
+        );
         const manifest = (await response.json()) as ImageManifest;
         const mediaType = manifest.mediaType ?? response.headers.get("Content-Type");
         if (mediaType !== DOCKER_MANIFEST_V2 || !manifest.config?.digest) {
@@ -191,7 +204,13 @@ export class HerokuClient {
         }
     }
 
-    private async send(method: string, path: string, options: RequestOptions, base = this.opts.apiUrl, auth = `Bearer ${this.opts.apiKey}`): Promise<Response> {
+    private async send(
+        method: string,
+        path: string,
+        options: RequestOptions,
+        base = this.opts.apiUrl,
+        auth = `Bearer ${this.opts.apiKey}`,
+    ): Promise<Response> {
         const headers: Record<string, string> = {
             Accept: options.accept ?? ACCEPT_V3,
             Authorization: auth,
@@ -213,7 +232,9 @@ export class HerokuClient {
                 });
             } catch (err) {
                 // Network error or timeout: the request may or may not have been processed; POST is not repeated.
-                lastError = new Error(`Heroku API ${method} ${path}: ${(err as Error).name === "TimeoutError" ? "timed out" : "network error"}`);
+                lastError = new Error(
+                    `Heroku API ${method} ${path}: ${(err as Error).name === "TimeoutError" ? "timed out" : "network error"}`,
+                );
                 if (method === "POST" || attempt === this.opts.maxAttempts) throw lastError;
                 await this.opts.sleep(this.backoff(attempt));
                 continue;
@@ -239,7 +260,13 @@ export class HerokuClient {
         } catch {
             /* not JSON: keep the status text */
         }
-        return new HerokuApiError(method, path, response.status, id, message.split(this.opts.apiKey).join("[redacted]"));
+        return new HerokuApiError(
+            method,
+            path,
+            response.status,
+            id,
+            message.split(this.opts.apiKey).join("[redacted]"),
+        );
     }
 
     private backoff(attempt: number): number {

@@ -18,12 +18,16 @@ export interface HerokuAppOutputs extends HerokuAppInputs {
 /** A Heroku app on the container stack; an existing app of the same name (that the key can see) is adopted. */
 export class HerokuAppProvider extends HerokuProvider {
     /** An existing app cannot change region or owner through this program: that would mean a new app and database. */
-    async check(olds: Partial<HerokuAppOutputs>, news: HerokuAppInputs): Promise<{ inputs: HerokuAppInputs; failures: { property: string; reason: string }[] }> {
+    async check(
+        olds: Partial<HerokuAppOutputs>,
+        news: HerokuAppInputs,
+    ): Promise<{ inputs: HerokuAppInputs; failures: { property: string; reason: string }[] }> {
         const failures: { property: string; reason: string }[] = [];
         if (olds.appId && olds.region !== undefined && olds.region !== news.region) {
             failures.push({
                 property: "region",
-                reason: `Heroku cannot move app ${olds.name} from ${olds.region} to ${news.region}: the app and its database would be replaced. ` +
+                reason:
+                    `Heroku cannot move app ${olds.name} from ${olds.region} to ${news.region}: the app and its database would be replaced. ` +
                     "Create a new stack in the new region, copy the data (heroku pg:copy), then destroy this one.",
             });
         }
@@ -63,7 +67,10 @@ export class HerokuAppProvider extends HerokuProvider {
     async read(id: string, props: HerokuAppOutputs): Promise<Read<HerokuAppOutputs>> {
         const app = await this.api().find<App>(`/apps/${id}`);
         if (!app) return { id: "", props };
-        return { id: app.id, props: outputs({ ...props, name: app.name, region: app.region.name }, app, props.adopted) };
+        return {
+            id: app.id,
+            props: outputs({ ...props, name: app.name, region: app.region.name }, app, props.adopted),
+        };
     }
 
     async diff(id: string, olds: HerokuAppOutputs, news: HerokuAppInputs): Promise<pulumi.dynamic.DiffResult> {
@@ -88,5 +95,11 @@ export class HerokuAppProvider extends HerokuProvider {
 }
 
 function outputs(inputs: HerokuAppInputs, app: App, adopted: boolean): HerokuAppOutputs {
-    return { ...inputs, name: app.name, appId: app.id, webUrl: app.web_url ?? `https://${app.name}.herokuapp.com/`, adopted };
+    return {
+        ...inputs,
+        name: app.name,
+        appId: app.id,
+        webUrl: app.web_url ?? `https://${app.name}.herokuapp.com/`,
+        adopted,
+    };
 }

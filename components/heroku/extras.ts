@@ -9,8 +9,14 @@ const ignoreNotFound = (err: unknown) => {
 export class DomainProvider extends HerokuProvider {
     async create(inputs: { appId: string; hostname: string }) {
         const api = this.api();
-        const existing = (await api.list<Domain>(`/apps/${inputs.appId}/domains`)).find((d) => d.hostname === inputs.hostname);
-        const domain = existing ?? (await api.request<Domain>("POST", `/apps/${inputs.appId}/domains`, { body: { hostname: inputs.hostname, sni_endpoint: null } }));
+        const existing = (await api.list<Domain>(`/apps/${inputs.appId}/domains`)).find(
+            (d) => d.hostname === inputs.hostname,
+        );
+        const domain =
+            existing ??
+            (await api.request<Domain>("POST", `/apps/${inputs.appId}/domains`, {
+                body: { hostname: inputs.hostname, sni_endpoint: null },
+            }));
         await api.request("POST", `/apps/${inputs.appId}/acm`);
         return { id: domain.id, outs: { ...inputs, cname: domain.cname ?? "" } };
     }
@@ -25,13 +31,16 @@ export class DomainProvider extends HerokuProvider {
     }
 }
 
-
 /** A log drain: the app's log stream sent to a syslog or HTTPS endpoint. The URL is a secret (it carries tokens). */
 export class LogDrainProvider extends HerokuProvider {
     async create(inputs: { appId: string; url: string }) {
         const api = this.api();
-        const existing = (await api.list<LogDrain>(`/apps/${inputs.appId}/log-drains`)).find((d) => d.url === inputs.url);
-        const drain = existing ?? (await api.request<LogDrain>("POST", `/apps/${inputs.appId}/log-drains`, { body: { url: inputs.url } }));
+        const existing = (await api.list<LogDrain>(`/apps/${inputs.appId}/log-drains`)).find(
+            (d) => d.url === inputs.url,
+        );
+        const drain =
+            existing ??
+            (await api.request<LogDrain>("POST", `/apps/${inputs.appId}/log-drains`, { body: { url: inputs.url } }));
         return { id: drain.id, outs: inputs };
     }
 
@@ -45,11 +54,12 @@ export class LogDrainProvider extends HerokuProvider {
     }
 }
 
-
 /** An app feature flag, such as preboot. */
 export class AppFeatureProvider extends HerokuProvider {
     async create(inputs: { appId: string; feature: string; enabled: boolean }) {
-        await this.api().request("PATCH", `/apps/${inputs.appId}/features/${inputs.feature}`, { body: { enabled: inputs.enabled } });
+        await this.api().request("PATCH", `/apps/${inputs.appId}/features/${inputs.feature}`, {
+            body: { enabled: inputs.enabled },
+        });
         return { id: `${inputs.appId}/${inputs.feature}`, outs: inputs };
     }
 
@@ -58,6 +68,8 @@ export class AppFeatureProvider extends HerokuProvider {
     }
 
     async delete(id: string, props: { appId: string; feature: string }) {
-        await this.api().request("PATCH", `/apps/${props.appId}/features/${props.feature}`, { body: { enabled: false } }).catch(ignoreNotFound);
+        await this.api()
+            .request("PATCH", `/apps/${props.appId}/features/${props.feature}`, { body: { enabled: false } })
+            .catch(ignoreNotFound);
     }
 }

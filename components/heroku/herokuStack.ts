@@ -2,7 +2,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { appEnvironment } from "../appEnv";
 import type { PlatformStackArgs } from "../platformStack";
-import { ConfigVars, ContainerRelease, HerokuApp, HerokuAppFeature, HerokuDomain, HerokuFormation, HerokuLogDrain, PostgresAddon } from "./resources";
+import {
+    ConfigVars,
+    ContainerRelease,
+    HerokuApp,
+    HerokuAppFeature,
+    HerokuDomain,
+    HerokuFormation,
+    HerokuLogDrain,
+    PostgresAddon,
+} from "./resources";
 
 export type HerokuStackArgs = PlatformStackArgs;
 
@@ -26,14 +35,28 @@ export class HerokuStack extends pulumi.ComponentResource {
         // Heroku app names are global: without a configured name, a stable random suffix keeps this stack's own.
         const appName = s.herokuAppName
             ? pulumi.output(s.herokuAppName)
-            : new random.RandomString(`${name}-suffix`, { length: 8, special: false, upper: false }, parent).result.apply((r) => `actors-${r}`);
+            : new random.RandomString(
+                  `${name}-suffix`,
+                  { length: 8, special: false, upper: false },
+                  parent,
+              ).result.apply((r) => `actors-${r}`);
 
         // Deleting the app deletes its database too: both are protected unless actors:protectDatabase is false.
         const keep = { parent: this, protect: s.protectDatabase };
-        const app = (this.app = new HerokuApp(`${name}-app`, { name: appName, region: s.herokuRegion, team: s.herokuTeam }, keep));
-        const database = (this.database = new PostgresAddon(`${name}-postgres`, { appId: app.appId, plan: s.herokuPostgresPlan, attachment: "DATABASE" }, keep));
+        const app = (this.app = new HerokuApp(
+            `${name}-app`,
+            { name: appName, region: s.herokuRegion, team: s.herokuTeam },
+            keep,
+        ));
+        const database = (this.database = new PostgresAddon(
+            `${name}-postgres`,
+            { appId: app.appId, plan: s.herokuPostgresPlan, attachment: "DATABASE" },
+            keep,
+        ));
         const configVars = new ConfigVars(`${name}-config`, { appId: app.appId, vars: appEnvironment(s) }, parent);
-        const features = s.herokuPreboot ? [new HerokuAppFeature(`${name}-preboot`, { appId: app.appId, feature: "preboot", enabled: true }, parent)] : [];
+        const features = s.herokuPreboot
+            ? [new HerokuAppFeature(`${name}-preboot`, { appId: app.appId, feature: "preboot", enabled: true }, parent)]
+            : [];
 
         // Released after the database and config exist, so the release phase's migrations find DATABASE_URL.
         const release = new ContainerRelease(
@@ -52,7 +75,8 @@ export class HerokuStack extends pulumi.ComponentResource {
             new HerokuDomain(`${name}-domain`, { appId: app.appId, hostname: s.herokuDomain }, parent);
             url = pulumi.output(`https://${s.herokuDomain}/`);
         }
-        if (s.herokuLogDrainUrl) new HerokuLogDrain(`${name}-log-drain`, { appId: app.appId, url: s.herokuLogDrainUrl }, parent);
+        if (s.herokuLogDrainUrl)
+            new HerokuLogDrain(`${name}-log-drain`, { appId: app.appId, url: s.herokuLogDrainUrl }, parent);
 
         this.url = url;
         this.appName = app.name;

@@ -36,12 +36,18 @@ export abstract class HerokuProvider implements pulumi.dynamic.ResourceProvider 
 }
 
 /** Polls `probe` until it returns a value, or fails after `timeoutMs` with `what` in the message. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs: number): Promise<T> {
+export async function waitFor<T>(
+    what: string,
+    probe: () => Promise<T | undefined>,
+    timeoutMs: number,
+    intervalMs: number,
+): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         const value = await probe();
         if (value !== undefined) return value;
-        if (Date.now() >= deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
+        if (Date.now() >= deadline)
+            throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
         await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
 }

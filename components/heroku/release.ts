@@ -19,19 +19,32 @@ export const dockerCliPusher: ImagePusher = {
         const fs = require("fs") as typeof import("fs");
         const os = require("os") as typeof import("os");
         const path = require("path") as typeof import("path");
-        const run = require("util").promisify(execFile) as (file: string, args: string[], opts: object) => Promise<{ stdout: string }>;
+        const run = require("util").promisify(execFile) as (
+            file: string,
+            args: string[],
+            opts: object,
+        ) => Promise<{ stdout: string }>;
         const docker = process.env.DOCKER_CLI ?? "docker";
         const configDir = fs.mkdtempSync(path.join(os.tmpdir(), "actors-docker-"));
         try {
             const auth = Buffer.from(`_:${apiKey}`).toString("base64");
-            fs.writeFileSync(path.join(configDir, "config.json"), JSON.stringify({ auths: { [registryHost]: { auth } } }), { mode: 0o600 });
+            fs.writeFileSync(
+                path.join(configDir, "config.json"),
+                JSON.stringify({ auths: { [registryHost]: { auth } } }),
+                { mode: 0o600 },
+            );
             const env = { ...process.env, DOCKER_CONFIG: configDir };
             for (const target of targets) {
                 await run(docker, ["tag", localImage, target], { env });
                 try {
                     await run(docker, ["push", target], { env, maxBuffer: 16 * 1024 * 1024 });
                 } catch (err: any) {
-                    throw new Error(`docker push ${target} failed: ${String(err.stderr ?? err.message).split(apiKey).join("[redacted]").trim()}`);
+                    throw new Error(
+                        `docker push ${target} failed: ${String(err.stderr ?? err.message)
+                            .split(apiKey)
+                            .join("[redacted]")
+                            .trim()}`,
+                    );
                 }
             }
         } finally {
@@ -59,7 +72,10 @@ export interface ContainerReleaseOutputs extends ContainerReleaseInputs {
 }
 
 export class ContainerReleaseProvider extends HerokuProvider {
-    constructor(clientFactory?: () => HerokuClient, private readonly pusher: ImagePusher = dockerCliPusher) {
+    constructor(
+        clientFactory?: () => HerokuClient,
+        private readonly pusher: ImagePusher = dockerCliPusher,
+    ) {
         super(clientFactory);
     }
 
@@ -68,12 +84,23 @@ export class ContainerReleaseProvider extends HerokuProvider {
         return { id: outs.releaseId, outs };
     }
 
-    async diff(id: string, olds: ContainerReleaseOutputs, news: ContainerReleaseInputs): Promise<pulumi.dynamic.DiffResult> {
-        const changed = olds.image !== news.image || olds.appId !== news.appId || olds.processTypes.join() !== news.processTypes.join();
+    async diff(
+        id: string,
+        olds: ContainerReleaseOutputs,
+        news: ContainerReleaseInputs,
+    ): Promise<pulumi.dynamic.DiffResult> {
+        const changed =
+            olds.image !== news.image ||
+            olds.appId !== news.appId ||
+            olds.processTypes.join() !== news.processTypes.join();
         return { changes: changed, replaces: [] };
     }
 
-    async update(id: string, olds: ContainerReleaseOutputs, news: ContainerReleaseInputs): Promise<Updated<ContainerReleaseOutputs>> {
+    async update(
+        id: string,
+        olds: ContainerReleaseOutputs,
+        news: ContainerReleaseInputs,
+    ): Promise<Updated<ContainerReleaseOutputs>> {
         return { outs: await this.release(news) };
     }
 
@@ -86,12 +113,15 @@ export class ContainerReleaseProvider extends HerokuProvider {
         const targets = inputs.processTypes.map((type) => `${api.registryHost}/${inputs.appName}/${type}`);
         await this.pusher.push(inputs.image, targets, api.registryHost, api.apiKey);
         const digests: Record<string, string> = {};
-        for (const type of inputs.processTypes) digests[type] = (await api.manifest(inputs.appName, type)).config.digest;
+        for (const type of inputs.processTypes)
+            digests[type] = (await api.manifest(inputs.appName, type)).config.digest;
         await api.request("PATCH", `/apps/${inputs.appId}/formation`, {
             accept: ACCEPT_DOCKER_RELEASES,
             body: { updates: inputs.processTypes.map((type) => ({ type, docker_image: digests[type] })) },
         });
-        const [latest] = await api.request<Release[]>("GET", `/apps/${inputs.appId}/releases`, { range: "version ..; order=desc, max=1" });
+        const [latest] = await api.request<Release[]>("GET", `/apps/${inputs.appId}/releases`, {
+            range: "version ..; order=desc, max=1",
+        });
         if (!latest) throw new Error(`Heroku created no release for ${inputs.appName}`);
         const done = await waitFor(
             `release v${latest.version} of ${inputs.appName}`,
@@ -103,8 +133,12 @@ export class ContainerReleaseProvider extends HerokuProvider {
             Math.min(3000, Math.max(50, (inputs.releaseTimeoutMs ?? 60_000) / 100)),
         );
         if (done.status !== "succeeded") {
-            const output = done.output_stream_url ? await api.releaseOutput(done.output_stream_url) : "(no release output)";
-            throw new Error(`release v${done.version} of ${inputs.appName} ${done.status}; the previous release keeps serving.\nRelease output:\n${output.trim()}`);
+            const output = done.output_stream_url
+                ? await api.releaseOutput(done.output_stream_url)
+                : "(no release output)";
+            throw new Error(
+                `release v${done.version} of ${inputs.appName} ${done.status}; the previous release keeps serving.\nRelease output:\n${output.trim()}`,
+            );
         }
         return { ...inputs, digests, releaseId: done.id, releaseVersion: done.version, status: done.status };
     }

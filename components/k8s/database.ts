@@ -63,7 +63,12 @@ export class Database extends pulumi.ComponentResource {
             this.operatorRelease = pinnedRelease(
                 `${name}-operator`,
                 CNPG_OPERATOR_CHART,
-                { release: "cnpg", namespace: args.operatorNamespace, createNamespace: true, values: operatorValues(args.monitoring) },
+                {
+                    release: "cnpg",
+                    namespace: args.operatorNamespace,
+                    createNamespace: true,
+                    values: operatorValues(args.monitoring),
+                },
                 parent,
             );
         }
@@ -83,7 +88,9 @@ export class Database extends pulumi.ComponentResource {
                     dbname: DB_NAME,
                     host,
                     port: "5432",
-                    uri: pulumi.secret(pulumi.interpolate`postgresql://${DB_OWNER}:${password.result}@${host}:5432/${DB_NAME}`),
+                    uri: pulumi.secret(
+                        pulumi.interpolate`postgresql://${DB_OWNER}:${password.result}@${host}:5432/${DB_NAME}`,
+                    ),
                 },
             },
             parent,
@@ -116,7 +123,11 @@ export class Database extends pulumi.ComponentResource {
             {
                 parent: this,
                 protect: args.protect,
-                dependsOn: [appSecret, ...(backupSecret ? [backupSecret] : []), ...(this.operatorRelease ? [this.operatorRelease] : [])],
+                dependsOn: [
+                    appSecret,
+                    ...(backupSecret ? [backupSecret] : []),
+                    ...(this.operatorRelease ? [this.operatorRelease] : []),
+                ],
             },
         );
 
@@ -137,7 +148,10 @@ export function operatorValues(monitoring: boolean): Record<string, unknown> {
 }
 
 export function clusterValues(args: DatabaseArgs, backupSecretName?: string): Record<string, unknown> {
-    const resources = { requests: { cpu: args.cpu, memory: args.memory }, limits: { cpu: args.cpu, memory: args.memory } };
+    const resources = {
+        requests: { cpu: args.cpu, memory: args.memory },
+        limits: { cpu: args.cpu, memory: args.memory },
+    };
     const values: Record<string, any> = {
         type: "postgresql",
         mode: "standalone",
@@ -162,7 +176,14 @@ export function clusterValues(args: DatabaseArgs, backupSecretName?: string): Re
             s3: { region: args.backup.region },
             secret: { create: false, name: backupSecretName },
             retentionPolicy: args.backup.retention,
-            scheduledBackups: [{ name: "daily", schedule: args.backup.schedule, backupOwnerReference: "self", method: "barmanObjectStore" }],
+            scheduledBackups: [
+                {
+                    name: "daily",
+                    schedule: args.backup.schedule,
+                    backupOwnerReference: "self",
+                    method: "barmanObjectStore",
+                },
+            ],
         };
     }
     return values;
@@ -180,7 +201,10 @@ export function databaseNetworkPolicy(
         podSelector: { matchLabels: { "cnpg.io/cluster": clusterName } },
         policyTypes: ["Ingress"],
         ingress: [
-            { from: [{ podSelector: { matchLabels: APP_SELECTOR } }, instances], ports: [{ protocol: "TCP", port: 5432 }] },
+            {
+                from: [{ podSelector: { matchLabels: APP_SELECTOR } }, instances],
+                ports: [{ protocol: "TCP", port: 5432 }],
+            },
             {
                 from: [
                     instances,

@@ -18,7 +18,12 @@ export interface PinnedReleaseArgs {
     atomic?: boolean;
 }
 
-export function pinnedRelease(name: string, pinned: PinnedChart, args: PinnedReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+export function pinnedRelease(
+    name: string,
+    pinned: PinnedChart,
+    args: PinnedReleaseArgs,
+    opts: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release {
     return new k8s.helm.v3.Release(
         name,
         {

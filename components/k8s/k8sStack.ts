@@ -108,7 +108,12 @@ export class K8sStack extends pulumi.ComponentResource {
                 replicas: s.replicas,
                 maxReplicas: s.maxReplicas,
                 targetCpuUtilization: s.targetCpuUtilization,
-                resources: { cpuRequest: s.cpuRequest, cpuLimit: s.cpuLimit, memoryRequest: s.memoryRequest, memoryLimit: s.memoryLimit },
+                resources: {
+                    cpuRequest: s.cpuRequest,
+                    cpuLimit: s.cpuLimit,
+                    memoryRequest: s.memoryRequest,
+                    memoryLimit: s.memoryLimit,
+                },
                 serviceType: s.serviceType as "ClusterIP" | "NodePort" | "LoadBalancer",
                 dependsOn: [database],
             },
@@ -118,7 +123,9 @@ export class K8sStack extends pulumi.ComponentResource {
         // Platform add-ons, each off by default for clusters that already have them.
         const gatewayApi = s.routing === "gateway";
         const ingressClassName = s.ingressClassName || (s.installTraefik ? TRAEFIK_CLASS : "");
-        const traffic = s.installTraefik ? new Traefik(`${name}-traffic`, { gatewayApi, metrics: monitoring }, afterMonitoring) : undefined;
+        const traffic = s.installTraefik
+            ? new Traefik(`${name}-traffic`, { gatewayApi, metrics: monitoring }, afterMonitoring)
+            : undefined;
         const tls =
             s.installCertManager || s.letsEncryptEmail
                 ? new Tls(
@@ -127,7 +134,9 @@ export class K8sStack extends pulumi.ComponentResource {
                           install: s.installCertManager,
                           email: s.letsEncryptEmail,
                           gatewayApi,
-                          solver: gatewayApi ? { gateway: { name: APP_GATEWAY, namespace: ns } } : { ingressClassName: ingressClassName || TRAEFIK_CLASS },
+                          solver: gatewayApi
+                              ? { gateway: { name: APP_GATEWAY, namespace: ns } }
+                              : { ingressClassName: ingressClassName || TRAEFIK_CLASS },
                       },
                       within,
                   )

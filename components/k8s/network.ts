@@ -33,7 +33,10 @@ export class AppNetwork extends pulumi.ComponentResource {
 
         new k8s.networking.v1.NetworkPolicy(
             `${name}-default-deny`,
-            { metadata: { name: "default-deny-ingress", namespace: args.namespace }, spec: { podSelector: {}, policyTypes: ["Ingress"] } },
+            {
+                metadata: { name: "default-deny-ingress", namespace: args.namespace },
+                spec: { podSelector: {}, policyTypes: ["Ingress"] },
+            },
             parent,
         );
         new k8s.networking.v1.NetworkPolicy(
@@ -66,13 +69,27 @@ export class AppNetwork extends pulumi.ComponentResource {
                     spec: {
                         gatewayClassName: args.gatewayClassName,
                         listeners: [
-                            { name: "http", protocol: "HTTP", port: 80, hostname: args.host, allowedRoutes: { namespaces: { from: "Same" } } },
+                            {
+                                name: "http",
+                                protocol: "HTTP",
+                                port: 80,
+                                hostname: args.host,
+                                allowedRoutes: { namespaces: { from: "Same" } },
+                            },
                             ...(tls
-                                ? [{
-                                      name: "https", protocol: "HTTPS", port: 443, hostname: args.host,
-                                      tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: TLS_SECRET }] },
-                                      allowedRoutes: { namespaces: { from: "Same" } },
-                                  }]
+                                ? [
+                                      {
+                                          name: "https",
+                                          protocol: "HTTPS",
+                                          port: 443,
+                                          hostname: args.host,
+                                          tls: {
+                                              mode: "Terminate",
+                                              certificateRefs: [{ kind: "Secret", name: TLS_SECRET }],
+                                          },
+                                          allowedRoutes: { namespaces: { from: "Same" } },
+                                      },
+                                  ]
                                 : []),
                         ],
                     },
@@ -88,7 +105,12 @@ export class AppNetwork extends pulumi.ComponentResource {
                     spec: {
                         parentRefs: [{ name: APP_GATEWAY }],
                         hostnames: [args.host],
-                        rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: args.serviceName, port: 80 }] }],
+                        rules: [
+                            {
+                                matches: [{ path: { type: "PathPrefix", value: "/" } }],
+                                backendRefs: [{ name: args.serviceName, port: 80 }],
+                            },
+                        ],
                     },
                 },
                 routeOpts,
@@ -110,7 +132,11 @@ export class AppNetwork extends pulumi.ComponentResource {
                                 host: args.host,
                                 http: {
                                     paths: [
-                                        { path: "/", pathType: "Prefix", backend: { service: { name: args.serviceName, port: { name: "http" } } } },
+                                        {
+                                            path: "/",
+                                            pathType: "Prefix",
+                                            backend: { service: { name: args.serviceName, port: { name: "http" } } },
+                                        },
                                     ],
                                 },
                             },

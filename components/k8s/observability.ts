@@ -34,7 +34,13 @@ export class Observability extends pulumi.ComponentResource {
             this.release = pinnedRelease(
                 `${name}-kube-prometheus-stack`,
                 KUBE_PROMETHEUS_CHART,
-                { release: "kube-prometheus-stack", namespace: MONITORING_NAMESPACE, createNamespace: true, atomic: false, values: kubePrometheusValues() },
+                {
+                    release: "kube-prometheus-stack",
+                    namespace: MONITORING_NAMESPACE,
+                    createNamespace: true,
+                    atomic: false,
+                    values: kubePrometheusValues(),
+                },
                 { parent: this },
             );
         }
@@ -47,7 +53,10 @@ export class Observability extends pulumi.ComponentResource {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PodMonitor",
                 metadata: { name: "actors-web", namespace: args.namespace },
-                spec: { selector: { matchLabels: selector }, podMetricsEndpoints: [{ port: "http", path: "/metrics", interval: "30s" }] },
+                spec: {
+                    selector: { matchLabels: selector },
+                    podMetricsEndpoints: [{ port: "http", path: "/metrics", interval: "30s" }],
+                },
             },
             after,
         );
@@ -64,8 +73,16 @@ export class Observability extends pulumi.ComponentResource {
         new k8s.core.v1.ConfigMap(
             `${name}-dashboard`,
             {
-                metadata: { name: "actors-dashboard", namespace: args.namespace, labels: { [GRAFANA_DASHBOARD_LABEL]: "1" } },
-                data: { "actors.json": pulumi.output(args.namespace).apply((ns) => JSON.stringify(dashboard(ns, args.databaseCluster), null, 1)) },
+                metadata: {
+                    name: "actors-dashboard",
+                    namespace: args.namespace,
+                    labels: { [GRAFANA_DASHBOARD_LABEL]: "1" },
+                },
+                data: {
+                    "actors.json": pulumi
+                        .output(args.namespace)
+                        .apply((ns) => JSON.stringify(dashboard(ns, args.databaseCluster), null, 1)),
+                },
             },
             { parent: this },
         );
@@ -75,7 +92,11 @@ export class Observability extends pulumi.ComponentResource {
 
 export function kubePrometheusValues(): Record<string, unknown> {
     // Select PodMonitors, ServiceMonitors and rules from every namespace, not only the chart's own release label.
-    const all = { podMonitorSelectorNilUsesHelmValues: false, serviceMonitorSelectorNilUsesHelmValues: false, ruleSelectorNilUsesHelmValues: false };
+    const all = {
+        podMonitorSelectorNilUsesHelmValues: false,
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        ruleSelectorNilUsesHelmValues: false,
+    };
     return {
         prometheus: { prometheusSpec: { ...all, retention: "15d" } },
         grafana: { sidecar: { dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL, searchNamespace: "ALL" } } },
@@ -94,7 +115,10 @@ export function alertRules(namespace: pulumi.Input<string>, errorPercent: number
                         expr: pulumi.interpolate`sum(rate(actors_http_requests_total{namespace="${ns}",status=~"5.."}[5m])) / sum(rate(actors_http_requests_total{namespace="${ns}"}[5m])) > ${errorPercent / 100}`,
                         for: "10m",
                         labels: { severity: "critical" },
-                        annotations: { summary: `More than ${errorPercent}% of requests to actors fail`, runbook: "Check /readyz, the database (kubectl get cluster) and the app's JSON logs." },
+                        annotations: {
+                            summary: `More than ${errorPercent}% of requests to actors fail`,
+                            runbook: "Check /readyz, the database (kubectl get cluster) and the app's JSON logs.",
+                        },
                     },
                     {
                         alert: "ActorsHighLatency",
@@ -136,21 +160,65 @@ export function dashboard(namespace: string, cluster: string): Record<string, un
         time: { from: "now-6h", to: "now" },
         templating: { list: [{ name: "datasource", type: "datasource", query: "prometheus" }] },
         panels: [
-            panel(1, "Requests per second by route", [[`sum by (route) (rate(actors_http_requests_total{${app}}[5m]))`, "{{route}}"]], "reqps", 0, 0),
-            panel(2, "Latency", [
-                [`histogram_quantile(0.5, sum by (le) (rate(actors_http_request_duration_seconds_bucket{${app}}[5m])))`, "p50"],
-                [`histogram_quantile(0.99, sum by (le) (rate(actors_http_request_duration_seconds_bucket{${app}}[5m])))`, "p99"],
-            ], "s", 12, 0),
-            panel(3, "Errors (5xx share) and database unavailable", [
-                [`sum(rate(actors_http_requests_total{${app},status=~"5.."}[5m])) / sum(rate(actors_http_requests_total{${app}}[5m]))`, "5xx share"],
-                [`sum(rate(actors_db_unavailable_total{${app}}[5m]))`, "503 db unavailable/s"],
-            ], "percentunit", 0, 8),
-            panel(4, "Database pool", [[`sum by (state) (actors_db_pool_connections{${app}})`, "{{state}}"]], "short", 12, 8),
-            panel(5, "PostgreSQL (CloudNativePG)", [
-                [`cnpg_collector_up{namespace="${namespace}",cluster="${cluster}"}`, "up {{pod}}"],
-                [`sum by (pod) (cnpg_backends_total{namespace="${namespace}"})`, "backends {{pod}}"],
-                [`max by (pod) (cnpg_pg_replication_lag{namespace="${namespace}"})`, "replication lag {{pod}}"],
-            ], "short", 0, 16),
+            panel(
+                1,
+                "Requests per second by route",
+                [[`sum by (route) (rate(actors_http_requests_total{${app}}[5m]))`, "{{route}}"]],
+                "reqps",
+                0,
+                0,
+            ),
+            panel(
+                2,
+                "Latency",
+                [
+                    [
+                        `histogram_quantile(0.5, sum by (le) (rate(actors_http_request_duration_seconds_bucket{${app}}[5m])))`,
+                        "p50",
+                    ],
+                    [
+                        `histogram_quantile(0.99, sum by (le) (rate(actors_http_request_duration_seconds_bucket{${app}}[5m])))`,
+                        "p99",
+                    ],
+                ],
+                "s",
+                12,
+                0,
+            ),
+            panel(
+                3,
+                "Errors (5xx share) and database unavailable",
+                [
+                    [
+                        `sum(rate(actors_http_requests_total{${app},status=~"5.."}[5m])) / sum(rate(actors_http_requests_total{${app}}[5m]))`,
+                        "5xx share",
+                    ],
+                    [`sum(rate(actors_db_unavailable_total{${app}}[5m]))`, "503 db unavailable/s"],
+                ],
+                "percentunit",
+                0,
+                8,
+            ),
+            panel(
+                4,
+                "Database pool",
+                [[`sum by (state) (actors_db_pool_connections{${app}})`, "{{state}}"]],
+                "short",
+                12,
+                8,
+            ),
+            panel(
+                5,
+                "PostgreSQL (CloudNativePG)",
+                [
+                    [`cnpg_collector_up{namespace="${namespace}",cluster="${cluster}"}`, "up {{pod}}"],
+                    [`sum by (pod) (cnpg_backends_total{namespace="${namespace}"})`, "backends {{pod}}"],
+                    [`max by (pod) (cnpg_pg_replication_lag{namespace="${namespace}"})`, "replication lag {{pod}}"],
+                ],
+                "short",
+                0,
+                16,
+            ),
         ],
     };
 }

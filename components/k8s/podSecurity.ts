@@ -19,5 +19,8 @@ export const restrictedContainerSecurity: k8s.types.input.core.v1.SecurityContex
 };
 
 /** /tmp is the only writable path the app needs (metrics files, temp files): a small in-memory volume. */
-export const tmpVolume: k8s.types.input.core.v1.Volume = { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } };
+export const tmpVolume: k8s.types.input.core.v1.Volume = {
+    name: "tmp",
+    emptyDir: { medium: "Memory", sizeLimit: "64Mi" },
+};
 export const tmpMount: k8s.types.input.core.v1.VolumeMount = { name: "tmp", mountPath: "/tmp" };

@@ -2,7 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PinnedChart, pinnedRelease } from "./helm";
 
-export const CERT_MANAGER_CHART: PinnedChart = { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" };
+export const CERT_MANAGER_CHART: PinnedChart = {
+    chart: "cert-manager",
+    version: "v1.21.1",
+    repo: "https://charts.jetstack.io",
+};
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 export const LETS_ENCRYPT = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -29,7 +33,12 @@ export class Tls extends pulumi.ComponentResource {
             this.release = pinnedRelease(
                 `${name}-cert-manager`,
                 CERT_MANAGER_CHART,
-                { release: "cert-manager", namespace: CERT_MANAGER_NAMESPACE, createNamespace: true, values: certManagerValues(args.gatewayApi) },
+                {
+                    release: "cert-manager",
+                    namespace: CERT_MANAGER_NAMESPACE,
+                    createNamespace: true,
+                    values: certManagerValues(args.gatewayApi),
+                },
                 { parent: this },
             );
         }
@@ -62,7 +71,13 @@ export function certManagerValues(gatewayApi: boolean): Record<string, unknown> 
     return {
         crds: { enabled: true, keep: true },
         ...(gatewayApi
-            ? { config: { apiVersion: "controller.config.cert-manager.io/v1alpha1", kind: "ControllerConfiguration", enableGatewayAPI: true } }
+            ? {
+                  config: {
+                      apiVersion: "controller.config.cert-manager.io/v1alpha1",
+                      kind: "ControllerConfiguration",
+                      enableGatewayAPI: true,
+                  },
+              }
             : {}),
         prometheus: { enabled: true },
     };
@@ -70,7 +85,11 @@ export function certManagerValues(gatewayApi: boolean): Record<string, unknown> 
 
 function http01Solver(solver: TlsArgs["solver"]): Record<string, unknown> {
     if ("gateway" in solver) {
-        return { gatewayHTTPRoute: { parentRefs: [{ name: solver.gateway.name, namespace: solver.gateway.namespace, kind: "Gateway" }] } };
+        return {
+            gatewayHTTPRoute: {
+                parentRefs: [{ name: solver.gateway.name, namespace: solver.gateway.namespace, kind: "Gateway" }],
+            },
+        };
     }
     return { ingress: { ingressClassName: solver.ingressClassName } };
 }

@@ -2,7 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PinnedChart, pinnedRelease } from "./helm";
 
-export const TRAEFIK_CHART: PinnedChart = { chart: "traefik", version: "41.3.0", repo: "https://traefik.github.io/charts" };
+export const TRAEFIK_CHART: PinnedChart = {
+    chart: "traefik",
+    version: "41.3.0",
+    repo: "https://traefik.github.io/charts",
+};
 export const TRAEFIK_NAMESPACE = "traefik";
 export const TRAEFIK_CLASS = "traefik";
 
@@ -21,7 +25,12 @@ export class Traefik extends pulumi.ComponentResource {
 
     constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
         // Renamed from Traffic: the alias keeps the release (and its URN) in place.
-        super("actors:k8s:Traefik", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "actors:k8s:Traffic" }] });
+        super(
+            "actors:k8s:Traefik",
+            name,
+            {},
+            { ...opts, aliases: [...(opts?.aliases ?? []), { type: "actors:k8s:Traffic" }] },
+        );
         this.release = pinnedRelease(
             `${name}-traefik`,
             TRAEFIK_CHART,

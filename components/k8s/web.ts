@@ -5,7 +5,6 @@ import { restrictedContainerSecurity, restrictedPodSecurity, tmpMount, tmpVolume
 
 export const APP_PORT = 5000;
 
-
 export interface WebAppArgs {
     namespace: pulumi.Input<string>;
     /** Image reference, pinned by digest when pushed. */
@@ -42,7 +41,10 @@ export class WebApp extends pulumi.ComponentResource {
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
-            { metadata: { name: "actors", namespace: args.namespace, labels: webLabels }, automountServiceAccountToken: false },
+            {
+                metadata: { name: "actors", namespace: args.namespace, labels: webLabels },
+                automountServiceAccountToken: false,
+            },
             parent,
         );
         const pod = (container: k8s.types.input.core.v1.Container) => ({
@@ -71,13 +73,20 @@ export class WebApp extends pulumi.ComponentResource {
         this.migrationJob = new k8s.batch.v1.Job(
             `${name}-migrate`,
             {
-                metadata: { name: `actors-migrate-${args.imageTag.replace(/^sha-/, "").slice(0, 12)}`, namespace: args.namespace, labels: appLabels("migrate") },
+                metadata: {
+                    name: `actors-migrate-${args.imageTag.replace(/^sha-/, "").slice(0, 12)}`,
+                    namespace: args.namespace,
+                    labels: appLabels("migrate"),
+                },
                 spec: {
                     backoffLimit: 3,
                     activeDeadlineSeconds: 900,
                     template: {
                         metadata: { labels: appLabels("migrate") },
-                        spec: { restartPolicy: "Never", ...pod({ name: "migrate", command: ["/app/bin/migrate", "--wait", "300"] }) },
+                        spec: {
+                            restartPolicy: "Never",
+                            ...pod({ name: "migrate", command: ["/app/bin/migrate", "--wait", "300"] }),
+                        },
                     },
                 },
             },
@@ -118,7 +127,9 @@ export class WebApp extends pulumi.ComponentResource {
                                     maxSkew: 1,
                                     topologyKey: "kubernetes.io/hostname",
                                     whenUnsatisfiable: "ScheduleAnyway",
-                                    labelSelector: { matchLabels: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" } },
+                                    labelSelector: {
+                                        matchLabels: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" },
+                                    },
                                 },
                             ],
                         },
@@ -157,7 +168,13 @@ export class WebApp extends pulumi.ComponentResource {
                     minReplicas: args.replicas,
                     maxReplicas: args.maxReplicas,
                     metrics: [
-                        { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuUtilization } } },
+                        {
+                            type: "Resource",
+                            resource: {
+                                name: "cpu",
+                                target: { type: "Utilization", averageUtilization: args.targetCpuUtilization },
+                            },
+                        },
                     ],
                 },
             },
