@@ -14,7 +14,8 @@ export function objectStoreCrd(): any {
 /** The CRD schema of a custom resource whose project publishes no kubernetes-models package, if it is one. */
 function crdSchema(apiVersion: string, kind: string): any {
     if (apiVersion === "postgresql.cnpg.io/v1") return cnpgCrdSchema(kind);
-    if (apiVersion === "barmancloud.cnpg.io/v1" && kind === "ObjectStore") return objectStoreCrd().schema.openAPIV3Schema;
+    if (apiVersion === "barmancloud.cnpg.io/v1" && kind === "ObjectStore")
+        return objectStoreCrd().schema.openAPIV3Schema;
     return undefined;
 }
 
