@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { cnpgCrdSchema, compileSchema, REFERENCE, validateKubernetesObject } from "./helpers";
+import { mockState, testValues } from "../scripts/planMocks";
+import { cnpgCrdSchema, compileSchema, REFERENCE, SENTINEL, validateKubernetesObject } from "./helpers";
 
 /** The openAPIV3Schema of the Barman Cloud plugin's ObjectStore CRD (test/reference, unchanged upstream copy). */
 export function objectStoreCrd(): any {
@@ -48,4 +49,45 @@ export function unknownValuePaths(values: any, defaults: any, freeForm: string[]
 
 export function readReferenceYaml(file: string): any {
     return yaml.load(fs.readFileSync(path.join(REFERENCE, file), "utf8"));
+}
+
+/** Builds the stack directly under the mocks, recording every resource's options (children inherit the capture). */
+export async function resourceOptions(config: Record<string, string>, secrets: string[] = []) {
+    const options: Record<string, any> = {};
+    await jest.isolateModulesAsync(async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (a) => ({
+                    id: `${a.name}-id`,
+                    state: mockState(a.type, a.name, a.inputs, testValues(SENTINEL)),
+                }),
+                call: () => ({}),
+            },
+            "actors",
+            "k8s",
+            false,
+        );
+        pulumi.runtime.setAllConfig(config, secrets);
+        const { loadSettings } = await import("../components/config");
+        const { AppImage, appImageArgs } = await import("../components/appImage");
+        const { K8sStack } = await import("../components/k8s/k8sStack");
+        const settings = loadSettings();
+        const capture = (a: { name: string; opts: unknown }) => {
+            options[a.name] = a.opts;
+            return undefined;
+        };
+        new K8sStack(
+            "k8s",
+            { settings, image: new AppImage("app", appImageArgs(settings, "app")) },
+            { transformations: [capture] },
+        );
+        await (pulumi.runtime as any).waitForRPCs?.();
+    });
+    return options;
+}
+
+/** Names of the resources an options object depends on. */
+export function dependencyNames(opts: any): string[] {
+    return (opts?.dependsOn ?? []).map((r: any) => r.__name).sort();
 }

@@ -11,7 +11,7 @@ import {
     stackConfig,
     unwrapSecrets,
 } from "./helpers";
-import { objectStoreCrd, validateObject } from "./k8sSchemas";
+import { objectStoreCrd, resourceOptions, validateObject } from "./k8sSchemas";
 import { MIGRATION, migrationAwaitSeconds, migrationDeadlineSeconds, dockerConfigServer } from "../components/k8s/web";
 import { bootstrapIdentity, clusterReleaseOptions } from "../components/k8s/database";
 
@@ -489,43 +489,6 @@ describe("timeouts", () => {
         expect(timeouts).toEqual({ "cloudnative-pg": 600, "plugin-barman-cloud": 600, cluster: 300 });
     });
 });
-
-/** Builds the stack directly under the mocks, recording every resource's options (children inherit the capture). */
-async function resourceOptions(config: Record<string, string>, secrets: string[] = []) {
-    const options: Record<string, any> = {};
-    await jest.isolateModulesAsync(async () => {
-        const pulumi = await import("@pulumi/pulumi");
-        const { mockState, testValues } = await import("../scripts/planMocks");
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (a) => ({
-                    id: `${a.name}-id`,
-                    state: mockState(a.type, a.name, a.inputs, testValues(SENTINEL)),
-                }),
-                call: () => ({}),
-            },
-            "actors",
-            "k8s",
-            false,
-        );
-        pulumi.runtime.setAllConfig(config, secrets);
-        const { loadSettings } = await import("../components/config");
-        const { AppImage, appImageArgs } = await import("../components/appImage");
-        const { K8sStack } = await import("../components/k8s/k8sStack");
-        const settings = loadSettings();
-        const capture = (a: pulumi.ResourceTransformationArgs) => {
-            options[a.name] = a.opts;
-            return undefined;
-        };
-        new K8sStack(
-            "k8s",
-            { settings, image: new AppImage("app", appImageArgs(settings, "app")) },
-            { transformations: [capture] },
-        );
-        await (pulumi.runtime as any).waitForRPCs?.();
-    });
-    return options;
-}
 
 const restore = {
     ...withBackups,
