@@ -534,6 +534,20 @@ describe("restoring from a backup", () => {
         expect(compileSchema(recovery.database)(values.recovery.database)).toEqual([]);
     });
 
+    it("sets the restored owner's password to this stack's generated one, which the app connects with", () => {
+        const values = release(restored, "cluster").inputs.values;
+        expect(values.cluster.roles).toEqual([
+            { name: "app", ensure: "present", login: true, passwordSecret: { name: "actors-db-2-app" } },
+        ]);
+        const roles = cnpgCrdSchema("Cluster").properties.spec.properties.managed.properties.roles;
+        expect(compileSchema(roles)(values.cluster.roles)).toEqual([]);
+        const secret = asKubernetesObject(
+            restored.byType(SECRET).find((r) => r.inputs.metadata.name === "actors-db-2-app")!,
+        )!;
+        expect([secret.type, secret.stringData.username]).toEqual(["kubernetes.io/basic-auth", "app"]);
+        expect(release(full, "cluster").inputs.values.cluster.roles).toBeUndefined();
+    });
+
     it("archives under the new cluster's own server name, never into the archive it restores from", () => {
         const values = release(restored, "cluster").inputs.values;
         const archiver = values.cluster.plugins.find((p: any) => p.isWALArchiver);

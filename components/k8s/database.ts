@@ -323,6 +323,11 @@ export function clusterValues(args: DatabaseArgs): Record<string, unknown> {
     if (args.backup && args.restore) {
         values.mode = "recovery";
         delete values.cluster.initdb;
+        // The restored data carries the owner's password of the cluster that was backed up; declarative role
+        // management sets it to this stack's generated one (the `<cluster>-app` secret the app connects with).
+        values.cluster.roles = [
+            { name: DB_OWNER, ensure: "present", login: true, passwordSecret: { name: `${args.clusterName}-app` } },
+        ];
         // The chart makes the read-only source: an ObjectStore `<cluster>-recovery` from these settings, an
         // externalCluster using the plugin with this server name, and `bootstrap.recovery` from it.
         values.recovery = {
