@@ -136,7 +136,6 @@ export class Database extends pulumi.ComponentResource {
         );
 
         const before: pulumi.Resource[] = [appSecret, ...(this.operatorRelease ? [this.operatorRelease] : [])];
-        let store: pulumi.Resource | undefined;
         if (args.backup) {
             if (args.installBackupPlugin) {
                 // The plugin must run in the operator's namespace; it needs cert-manager for its certificates.
@@ -172,7 +171,7 @@ export class Database extends pulumi.ComponentResource {
                 },
                 parent,
             );
-            store = new k8s.apiextensions.CustomResource(
+            const store = new k8s.apiextensions.CustomResource(
                 `${name}-object-store`,
                 {
                     apiVersion: "barmancloud.cnpg.io/v1",
@@ -250,10 +249,8 @@ export function operatorValues(monitoring: boolean): Record<string, unknown> {
 }
 
 export function backupPluginValues(): Record<string, unknown> {
-    return {
-        crds: { create: true },
-        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-    };
+    // Requests only: the chart sets none, and a guessed memory limit could kill the plugin mid-backup.
+    return { crds: { create: true }, resources: { requests: { cpu: "50m", memory: "64Mi" } } };
 }
 
 /** Where base backups and WAL go: the former in-tree `barmanObjectStore` settings, now an ObjectStore's. */
