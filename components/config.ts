@@ -539,6 +539,12 @@ function crossCheck(s: Record<string, any>, secretSet: (k: string) => boolean): 
             problems.push(
                 `actors:restoreFromBackup (${s.restoreFromBackup}) must differ from actors:dbClusterName: CloudNativePG restores only into a new cluster, and the new cluster archives its WAL under its own name, never into the archive it restores from. Set actors:dbClusterName to a new name such as ${s.dbClusterName}-2`,
             );
+        // PostgreSQL stops a recovery whose target lies beyond the archived WAL ("recovery ended before configured
+        // recovery target was reached"): a time still to come can only fail.
+        if (s.restoreTargetTime !== "" && Date.parse(s.restoreTargetTime) > Date.now())
+            problems.push(
+                `actors:restoreTargetTime (${s.restoreTargetTime}) must be in the past: a restore recovers to a time the archive already holds`,
+            );
         if (s.restoreTargetTime !== "" && s.restoreFromBackup === "")
             problems.push("actors:restoreTargetTime needs actors:restoreFromBackup (the backups to recover from)");
         if (secretSet("imageRegistryPassword") && s.imageRegistryUsername === "")

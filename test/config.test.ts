@@ -177,7 +177,7 @@ describe("bad settings fail with a message naming the key and what is allowed", 
         expect(err.message).toContain("Set actors:dbClusterName to a new name such as actors-db-2");
     });
 
-    it.each(["2026-11-26T21:30:00Z", "2026-11-26T22:30:00.5+01:00", "2024-02-29t23:59:59-05:30"])(
+    it.each(["2026-11-25T21:30:00Z", "2026-11-25T22:30:00.5+01:00", "2024-02-29t23:59:59-05:30"])(
         "accepts the RFC 3339 timestamp %s for a restore",
         async (time) => {
             const run = await runProgram(

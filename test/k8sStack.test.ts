@@ -494,7 +494,7 @@ const restore = {
     ...withBackups,
     "actors:dbClusterName": "actors-db-2",
     "actors:restoreFromBackup": "actors-db",
-    "actors:restoreTargetTime": "2026-11-26T20:15:00Z",
+    "actors:restoreTargetTime": "2026-11-25T20:15:00Z",
 };
 
 describe("restoring from a backup", () => {
@@ -514,7 +514,7 @@ describe("restoring from a backup", () => {
             clusterName: "actors-db",
             database: "app",
             owner: "app",
-            pitrTarget: { time: "2026-11-26T20:15:00Z" },
+            pitrTarget: { time: "2026-11-25T20:15:00Z" },
             provider: "s3",
             destinationPath: "s3://actors-backups/prod",
             s3: { region: "us-east-1" },
@@ -582,7 +582,7 @@ describe("restoring from a backup", () => {
         expect([before.protect, before.replacementTrigger]).toEqual([true, "initdb"]);
         expect([after.protect, after.replacementTrigger]).toEqual([
             true,
-            "recovery: actors:restoreFromBackup=actors-db actors:restoreTargetTime=2026-11-26T20:15:00Z",
+            "recovery: actors:restoreFromBackup=actors-db actors:restoreTargetTime=2026-11-25T20:15:00Z",
         ]);
         expect(after.deleteBeforeReplace).toBeFalsy();
     });
