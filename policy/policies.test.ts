@@ -234,18 +234,22 @@ describe("each rule passes a good resource and catches a bad one", () => {
     });
 });
 
+/** Every rule of the pack over a program's resources, as the engine would run them. */
+function packViolations(resources: { type: string; name: string; props: any }[]): string[] {
+    const found: string[] = [];
+    for (const policy of resourcePolicies)
+        for (const r of resources) policy.validateResource(r, (m) => found.push(`${policy.name}: ${m}`));
+    for (const policy of stackPolicies) policy.validateStack({ resources }, (m) => found.push(`${policy.name}: ${m}`));
+    return found;
+}
+
 describe("the program as configured in both stack files passes the whole pack", () => {
     it.each(["k8s", "heroku"] as const)("%s", async (stack) => {
         const run = await runProgram(stackConfig(stack), { env: { HEROKU_API_KEY: "policy-test" } });
         // The engine hands policies plain values: unwrap the mocks' secret markers the same way.
         const resources = run.resources.map((r) => ({ type: r.type, name: r.name, props: unwrapSecrets(r.inputs) }));
         expect(plainSecretLeaks(resources, ["policy-test"])).toEqual([]);
-        const found: string[] = [];
-        for (const policy of resourcePolicies)
-            for (const r of resources) policy.validateResource(r, (m) => found.push(`${policy.name}: ${m}`));
-        for (const policy of stackPolicies)
-            policy.validateStack({ resources }, (m) => found.push(`${policy.name}: ${m}`));
-        expect(found).toEqual([]);
+        expect(packViolations(resources)).toEqual([]);
         if (stack === "heroku") expect(resources.some((r) => r.type.endsWith(":PostgresAddon"))).toBe(true);
     });
 
@@ -266,12 +270,7 @@ describe("the program as configured in both stack files passes the whole pack", 
         );
         const resources = run.resources.map((r) => ({ type: r.type, name: r.name, props: unwrapSecrets(r.inputs) }));
         expect(resources.some((r) => r.type.endsWith(":ScheduledBackup"))).toBe(true);
-        const found: string[] = [];
-        for (const policy of resourcePolicies)
-            for (const r of resources) policy.validateResource(r, (m) => found.push(`${policy.name}: ${m}`));
-        for (const policy of stackPolicies)
-            policy.validateStack({ resources }, (m) => found.push(`${policy.name}: ${m}`));
-        expect(found).toEqual([]);
+        expect(packViolations(resources)).toEqual([]);
     });
 
     it("a LoadBalancer asked for by setting passes", async () => {
