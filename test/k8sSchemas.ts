@@ -1,8 +1,7 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { mockState, testValues } from "../scripts/planMocks";
-import { cnpgCrdSchema, compileSchema, REFERENCE, SENTINEL, validateKubernetesObject } from "./helpers";
+import { cnpgCrdSchema, compileSchema, REFERENCE, runProgram, validateKubernetesObject } from "./helpers";
 
 /** The openAPIV3Schema of the Barman Cloud plugin's ObjectStore CRD (test/reference, unchanged upstream copy). */
 export function objectStoreCrd(): any {
@@ -51,39 +50,28 @@ export function readReferenceYaml(file: string): any {
     return yaml.load(fs.readFileSync(path.join(REFERENCE, file), "utf8"));
 }
 
-/** Builds the stack directly under the mocks, recording every resource's options (children inherit the capture). */
+/**
+ * Runs the program (runProgram) with the Kubernetes stack built with a transformation that records every resource's
+ * options (children inherit it), which the mocks never see: protect, dependsOn, replacementTrigger, ...
+ */
 export async function resourceOptions(config: Record<string, string>, secrets: string[] = []) {
     const options: Record<string, any> = {};
-    await jest.isolateModulesAsync(async () => {
-        const pulumi = await import("@pulumi/pulumi");
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (a) => ({
-                    id: `${a.name}-id`,
-                    state: mockState(a.type, a.name, a.inputs, testValues(SENTINEL)),
-                }),
-                call: () => ({}),
-            },
-            "actors",
-            "k8s",
-            false,
-        );
-        pulumi.runtime.setAllConfig(config, secrets);
-        const { loadSettings } = await import("../components/config");
-        const { AppImage, appImageArgs } = await import("../components/appImage");
-        const { K8sStack } = await import("../components/k8s/k8sStack");
-        const settings = loadSettings();
-        const capture = (a: { name: string; opts: unknown }) => {
-            options[a.name] = a.opts;
-            return undefined;
-        };
-        new K8sStack(
-            "k8s",
-            { settings, image: new AppImage("app", appImageArgs(settings, "app")) },
-            { transformations: [capture] },
-        );
-        await (pulumi.runtime as any).waitForRPCs?.();
-    });
+    jest.doMock("../components/stacks", () => ({
+        deployStack: (settings: any, image: any) => {
+            const { K8sStack } = require("../components/k8s/k8sStack");
+            const capture = (a: { name: string; opts: unknown }) => {
+                options[a.name] = a.opts;
+                return undefined;
+            };
+            const stack = new K8sStack("k8s", { settings, image }, { transformations: [capture] });
+            return { url: stack.url, image: stack.image, namespace: stack.namespace };
+        },
+    }));
+    try {
+        await runProgram(config, { secretKeys: secrets });
+    } finally {
+        jest.dontMock("../components/stacks");
+    }
     return options;
 }
 
