@@ -36,8 +36,9 @@ export interface ObservabilityArgs {
 }
 
 /**
- * Metrics: kube-prometheus-stack (Helm, optional) or a Prometheus the cluster already runs, a PodMonitor for the app,
- * alert rules for error rate and latency, and a Grafana dashboard as a ConfigMap the Grafana sidecar picks up.
+ * Metrics: kube-prometheus-stack (Helm, optional, after the Prometheus Operator CRDs of the same operator version) or a
+ * Prometheus the cluster already runs, a PodMonitor for the app, alert rules for error rate and latency, and a Grafana
+ * dashboard as a ConfigMap the Grafana sidecar picks up.
  */
 export class Observability extends pulumi.ComponentResource {
     readonly release?: k8s.helm.v3.Release;
