@@ -235,7 +235,7 @@ export const CONFIG_SCHEMA = {
         type: "string",
         default: "actors-db",
         description:
-            "k8s: name of the CloudNativePG cluster (and of its Helm release, services <name>-rw/-ro, secret <name>-app, and its server name in the backups). A new name is a new cluster.",
+            "k8s: name of the CloudNativePG cluster, also of its Helm release, its services (NAME-rw, NAME-ro), its app secret (NAME-app) and its server name in the backups. A new name is a new cluster.",
         check: pattern(
             /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/,
             "a DNS label of at most 40 characters starting with a letter",
