@@ -37,6 +37,23 @@ const HOSTNAME = pattern(
     /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/,
     "a fully qualified lowercase host name such as actors.example.com",
 );
+/** An RFC 3339 timestamp with an explicit offset, naming a real instant (no 30 February). */
+const RFC3339 = (v: string) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/.exec(v);
+    const what = "an RFC 3339 timestamp with a time zone, such as 2026-11-26T21:30:00Z or 2026-11-26T22:30:00+01:00";
+    if (!m) return what;
+    const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+    const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    const real =
+        date.getUTCFullYear() === year &&
+        date.getUTCMonth() === month - 1 &&
+        date.getUTCDate() === day &&
+        hour < 24 &&
+        minute < 60 &&
+        second < 60 &&
+        (m[9] === undefined || (Number(m[9]) < 24 && Number(m[10]) < 60));
+    return real ? undefined : what;
+};
 const ENV_ENTRY = (list: string[]) => {
     for (const entry of list) {
         const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/s.exec(String(entry));
@@ -214,6 +231,16 @@ export const CONFIG_SCHEMA = {
         default: "",
         description: "k8s: StorageClass of the PostgreSQL volumes (empty: the cluster's default).",
     },
+    dbClusterName: {
+        type: "string",
+        default: "actors-db",
+        description:
+            "k8s: name of the CloudNativePG cluster, also of its Helm release, its services (NAME-rw, NAME-ro), its app secret (NAME-app) and its server name in the backups. A new name is a new cluster.",
+        check: pattern(
+            /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/,
+            "a DNS label of at most 40 characters starting with a letter",
+        ),
+    },
     protectDatabase: {
         type: "boolean",
         default: true,
@@ -268,6 +295,26 @@ export const CONFIG_SCHEMA = {
         default: "30d",
         description: "k8s: how long backups are kept.",
         check: pattern(/^[1-9][0-9]*[dwm]$/, 'a duration such as "30d", "4w" or "3m"'),
+    },
+    installBarmanCloudPlugin: {
+        type: "boolean",
+        default: true,
+        description:
+            "k8s: install the Barman Cloud plugin (Helm, in cnpgOperatorNamespace) when backups are on; it needs cert-manager (installCertManager, or one the cluster runs). Turn off when the cluster already runs the plugin.",
+    },
+    restoreFromBackup: {
+        type: "string",
+        default: "",
+        description:
+            "k8s: create the database cluster from the backups in backupDestination of this server name (the dbClusterName that took them). Only when the cluster is created: restore into a new dbClusterName. Keep it set for the life of that cluster.",
+        check: optional(DNS_LABEL),
+    },
+    restoreTargetTime: {
+        type: "string",
+        default: "",
+        description:
+            "k8s: with restoreFromBackup, recover to this point in time (RFC 3339, such as 2026-11-26T21:30:00Z) instead of the end of the archived WAL.",
+        check: optional(RFC3339),
     },
     backupAccessKeyId: {
         type: "string",
@@ -484,6 +531,22 @@ function crossCheck(s: Record<string, any>, secretSet: (k: string) => boolean): 
             problems.push(
                 "actors:routing gateway needs actors:ingressHost (the Gateway listener and HTTPRoute are for that host)",
             );
+        if (s.restoreFromBackup !== "" && s.backupDestination === "")
+            problems.push(
+                "actors:restoreFromBackup needs actors:backupDestination (and its keys): the object storage the backups are read from",
+            );
+        if (s.restoreFromBackup !== "" && s.restoreFromBackup === s.dbClusterName)
+            problems.push(
+                `actors:restoreFromBackup (${s.restoreFromBackup}) must differ from actors:dbClusterName: CloudNativePG restores only into a new cluster, and the new cluster archives its WAL under its own name, never into the archive it restores from. Set actors:dbClusterName to a new name such as ${s.dbClusterName}-2`,
+            );
+        // PostgreSQL stops a recovery whose target lies beyond the archived WAL ("recovery ended before configured
+        // recovery target was reached"): a time still to come can only fail.
+        if (s.restoreTargetTime !== "" && Date.parse(s.restoreTargetTime) > Date.now())
+            problems.push(
+                `actors:restoreTargetTime (${s.restoreTargetTime}) must be in the past: a restore recovers to a time the archive already holds`,
+            );
+        if (s.restoreTargetTime !== "" && s.restoreFromBackup === "")
+            problems.push("actors:restoreTargetTime needs actors:restoreFromBackup (the backups to recover from)");
         if (secretSet("imageRegistryPassword") && s.imageRegistryUsername === "")
             problems.push("actors:imageRegistryPassword needs actors:imageRegistryUsername");
     }

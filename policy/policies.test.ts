@@ -1,5 +1,6 @@
 import { plainSecretLeaks, runProgram, stackConfig, unwrapSecrets } from "../test/helpers";
 import {
+    databaseBackupsThroughPlugin,
     databaseStaysInNamespace,
     herokuPostgresTls,
     imagesPinned,
@@ -173,6 +174,51 @@ describe("each rule passes a good resource and catches a bad one", () => {
         ]);
     });
 
+    it("database backups through the plugin, never archiving into the restore source", () => {
+        const cluster = (values: any) => ({
+            type: "kubernetes:helm.sh/v3:Release",
+            name: "db",
+            props: { chart: "cluster", name: "pg", namespace: "app", values: { fullnameOverride: "pg", ...values } },
+        });
+        const archiver = (serverName: string) => ({
+            plugins: [{ name: "barman-cloud.cloudnative-pg.io", isWALArchiver: true, parameters: { serverName } }],
+        });
+        const scheduled = (method?: string) => ({
+            type: "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup",
+            name: "daily",
+            props: { spec: method ? { method } : {} },
+        });
+        expect(
+            stackViolations(databaseBackupsThroughPlugin, [
+                cluster({ backups: { enabled: false }, cluster: archiver("pg") }),
+                scheduled("plugin"),
+            ]),
+        ).toEqual([]);
+        expect(
+            stackViolations(databaseBackupsThroughPlugin, [
+                cluster({ mode: "recovery", recovery: { clusterName: "old" }, cluster: archiver("pg") }),
+            ]),
+        ).toEqual([]);
+        expect(
+            stackViolations(databaseBackupsThroughPlugin, [
+                cluster({ backups: { enabled: true, method: "barmanObjectStore" } }),
+                scheduled(),
+            ]),
+        ).toEqual([
+            "database cluster pg: backups use the in-tree barmanObjectStore; use the Barman Cloud plugin",
+            "ScheduledBackup daily: method barmanObjectStore; use method plugin",
+        ]);
+        expect(
+            stackViolations(databaseBackupsThroughPlugin, [
+                cluster({
+                    mode: "recovery",
+                    recovery: { clusterName: "pg" },
+                    cluster: { plugins: [{ name: "x", isWALArchiver: true }] },
+                }),
+            ]),
+        ).toEqual(["database cluster pg: archives its WAL as pg, the server it restores from"]);
+    });
+
     it("Heroku Postgres only over TLS", () => {
         const addon = { type: "pulumi-nodejs:dynamic/actors:PostgresAddon", name: "pg", props: { appId: "a1" } };
         const vars = (PGSSLMODE?: string) => ({
@@ -188,19 +234,43 @@ describe("each rule passes a good resource and catches a bad one", () => {
     });
 });
 
+/** Every rule of the pack over a program's resources, as the engine would run them. */
+function packViolations(resources: { type: string; name: string; props: any }[]): string[] {
+    const found: string[] = [];
+    for (const policy of resourcePolicies)
+        for (const r of resources) policy.validateResource(r, (m) => found.push(`${policy.name}: ${m}`));
+    for (const policy of stackPolicies) policy.validateStack({ resources }, (m) => found.push(`${policy.name}: ${m}`));
+    return found;
+}
+
 describe("the program as configured in both stack files passes the whole pack", () => {
     it.each(["k8s", "heroku"] as const)("%s", async (stack) => {
         const run = await runProgram(stackConfig(stack), { env: { HEROKU_API_KEY: "policy-test" } });
         // The engine hands policies plain values: unwrap the mocks' secret markers the same way.
         const resources = run.resources.map((r) => ({ type: r.type, name: r.name, props: unwrapSecrets(r.inputs) }));
         expect(plainSecretLeaks(resources, ["policy-test"])).toEqual([]);
-        const found: string[] = [];
-        for (const policy of resourcePolicies)
-            for (const r of resources) policy.validateResource(r, (m) => found.push(`${policy.name}: ${m}`));
-        for (const policy of stackPolicies)
-            policy.validateStack({ resources }, (m) => found.push(`${policy.name}: ${m}`));
-        expect(found).toEqual([]);
+        expect(packViolations(resources)).toEqual([]);
         if (stack === "heroku") expect(resources.some((r) => r.type.endsWith(":PostgresAddon"))).toBe(true);
+    });
+
+    it("backups and a restore, as the program makes them, pass the whole pack", async () => {
+        const secrets = ["actors:backupAccessKeyId", "actors:backupSecretAccessKey", "actors:imageRegistryPassword"];
+        const run = await runProgram(
+            {
+                ...stackConfig("k8s"),
+                "actors:backupDestination": "s3://bucket/actors",
+                "actors:backupAccessKeyId": "id",
+                "actors:backupSecretAccessKey": "key",
+                "actors:imageRegistryUsername": "robot",
+                "actors:imageRegistryPassword": "token",
+                "actors:dbClusterName": "actors-db-2",
+                "actors:restoreFromBackup": "actors-db",
+            },
+            { secretKeys: secrets },
+        );
+        const resources = run.resources.map((r) => ({ type: r.type, name: r.name, props: unwrapSecrets(r.inputs) }));
+        expect(resources.some((r) => r.type.endsWith(":ScheduledBackup"))).toBe(true);
+        expect(packViolations(resources)).toEqual([]);
     });
 
     it("a LoadBalancer asked for by setting passes", async () => {

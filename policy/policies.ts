@@ -190,6 +190,40 @@ export const databaseStaysInNamespace: StackPolicy = {
     },
 };
 
+/**
+ * CloudNativePG backups go through a plugin (the in-tree `barmanObjectStore` is removed in 1.31), and a cluster that
+ * is restored from an archive never archives its own WAL into that same archive.
+ */
+export const databaseBackupsThroughPlugin: StackPolicy = {
+    name: "database-backups-through-plugin",
+    description:
+        "CloudNativePG clusters back up through a plugin, not the in-tree barmanObjectStore (removed in 1.31), and a restored cluster archives under a server name other than the one it restores from.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        for (const release of args.resources.filter(
+            (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.props?.chart === "cluster",
+        )) {
+            const values = release.props.values ?? {};
+            const name = values.fullnameOverride ?? release.props.name;
+            if (values.backups?.enabled && values.backups?.method !== "plugin")
+                report(
+                    `database cluster ${name}: backups use the in-tree barmanObjectStore; use the Barman Cloud plugin`,
+                );
+            const archiver = (values.cluster?.plugins ?? []).find((p: any) => p.isWALArchiver);
+            const archivesAs = archiver?.parameters?.serverName ?? name;
+            if (values.mode === "recovery" && archiver && archivesAs === values.recovery?.clusterName)
+                report(`database cluster ${name}: archives its WAL as ${archivesAs}, the server it restores from`);
+        }
+        for (const scheduled of args.resources.filter(
+            (r) => r.type === "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup",
+        )) {
+            const method = scheduled.props?.spec?.method ?? "barmanObjectStore";
+            if (method === "barmanObjectStore")
+                report(`ScheduledBackup ${scheduled.name}: method barmanObjectStore; use method plugin`);
+        }
+    },
+};
+
 export const herokuPostgresTls: StackPolicy = {
     name: "heroku-postgres-over-tls",
     description: "An app with Heroku Postgres connects over TLS (PGSSLMODE require, verify-ca or verify-full).",
@@ -216,4 +250,4 @@ export const resourcePolicies: ResourcePolicy[] = [
     noUnrequestedExposure,
     noPlaintextSecrets,
 ];
-export const stackPolicies: StackPolicy[] = [databaseStaysInNamespace, herokuPostgresTls];
+export const stackPolicies: StackPolicy[] = [databaseStaysInNamespace, databaseBackupsThroughPlugin, herokuPostgresTls];

@@ -102,6 +102,41 @@ describe("bad settings fail with a message naming the key and what is allowed", 
         [{ "actors:routing": "gateway" }, "actors:routing gateway needs actors:ingressHost"],
         [{ "actors:routing": "mesh" }, 'actors:routing must be one of "ingress", "gateway" (got "mesh")'],
         [{ "actors:letsEncryptEmail": "ops" }, "actors:letsEncryptEmail must be an e-mail address"],
+        [
+            { "actors:restoreTargetTime": "yesterday" },
+            'actors:restoreTargetTime must be an RFC 3339 timestamp with a time zone, such as 2026-11-26T21:30:00Z or 2026-11-26T22:30:00+01:00 (got "yesterday")',
+        ],
+        [
+            { "actors:restoreTargetTime": "2026-02-30T10:00:00Z" },
+            "actors:restoreTargetTime must be an RFC 3339 timestamp",
+        ],
+        [
+            { "actors:restoreTargetTime": "2026-11-26T21:00:00" },
+            "actors:restoreTargetTime must be an RFC 3339 timestamp",
+        ],
+        [
+            { "actors:restoreTargetTime": "2026-11-26T24:00:00Z" },
+            "actors:restoreTargetTime must be an RFC 3339 timestamp",
+        ],
+        [{ "actors:restoreTargetTime": "2026-11-26" }, "actors:restoreTargetTime must be an RFC 3339 timestamp"],
+        [
+            { "actors:restoreTargetTime": "2026-11-26T21:00:00Z" },
+            "actors:restoreTargetTime needs actors:restoreFromBackup (the backups to recover from)",
+        ],
+        [{ "actors:restoreFromBackup": "Actors DB" }, "actors:restoreFromBackup must be a DNS label"],
+        [
+            { "actors:restoreFromBackup": "actors-db", "actors:dbClusterName": "actors-db-2" },
+            "actors:restoreFromBackup needs actors:backupDestination (and its keys)",
+        ],
+        [
+            { "actors:dbClusterName": "2db" },
+            'actors:dbClusterName must be a DNS label of at most 40 characters starting with a letter (got "2db")',
+        ],
+        [{ "actors:dbClusterName": "a".repeat(41) }, "actors:dbClusterName must be a DNS label of at most 40"],
+        [
+            { "actors:installBarmanCloudPlugin": "maybe" },
+            'actors:installBarmanCloudPlugin must be true or false (got "maybe")',
+        ],
     ])("k8s %j", async (override, message) => {
         const err = await configError({ ...k8s, ...override });
         expect(err.name).toBe("ConfigError");
@@ -124,6 +159,43 @@ describe("bad settings fail with a message naming the key and what is allowed", 
     ])("heroku %j", async (override, message) => {
         expect((await configError({ ...heroku, ...override })).message).toContain(message);
     });
+
+    it("refuses to restore a cluster from its own backups (a restore is a new cluster), naming both settings", async () => {
+        const err = await configError(
+            {
+                ...k8s,
+                "actors:backupDestination": "s3://bucket/x",
+                "actors:backupAccessKeyId": "id",
+                "actors:backupSecretAccessKey": "key",
+                "actors:restoreFromBackup": "actors-db",
+            },
+            ["actors:backupAccessKeyId", "actors:backupSecretAccessKey"],
+        );
+        expect(err.message).toContain(
+            "actors:restoreFromBackup (actors-db) must differ from actors:dbClusterName: CloudNativePG restores only into a new cluster",
+        );
+        expect(err.message).toContain("Set actors:dbClusterName to a new name such as actors-db-2");
+    });
+
+    it.each(["2026-11-25T21:30:00Z", "2026-11-25T22:30:00.5+01:00", "2024-02-29t23:59:59-05:30"])(
+        "accepts the RFC 3339 timestamp %s for a restore",
+        async (time) => {
+            const run = await runProgram(
+                {
+                    ...k8s,
+                    "actors:backupDestination": "s3://bucket/x",
+                    "actors:backupAccessKeyId": "id",
+                    "actors:backupSecretAccessKey": "key",
+                    "actors:dbClusterName": "actors-db-2",
+                    "actors:restoreFromBackup": "actors-db",
+                    "actors:restoreTargetTime": time,
+                },
+                { secretKeys: ["actors:backupAccessKeyId", "actors:backupSecretAccessKey"] },
+            );
+            const cluster = run.byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "cluster")!;
+            expect(cluster.inputs.values.recovery.pitrTarget).toEqual({ time });
+        },
+    );
 
     it("refuses a secret setting stored in plain text, without echoing it", async () => {
         const err = await configError({ ...heroku, "actors:herokuApiKey": "hunter2-key" });

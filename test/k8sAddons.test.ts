@@ -1,16 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { podSpecOf, restrictedViolations } from "../policy/podSecurity";
-import {
-    asKubernetesObject,
-    compileSchema,
-    ProgramRun,
-    readReference,
-    ROOT,
-    runProgram,
-    stackConfig,
-    validateKubernetesObject,
-} from "./helpers";
+import { asKubernetesObject, compileSchema, ProgramRun, readReference, ROOT, runProgram, stackConfig } from "./helpers";
+import { dependencyNames, readReferenceYaml, resourceOptions, unknownValuePaths, validateObject } from "./k8sSchemas";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const base = stackConfig("k8s");
@@ -54,7 +46,7 @@ describe("every add-on on", () => {
         ["ingress", () => ingress],
         ["gateway", () => gateway],
     ])("every object validates against its schema (%s)", (_, run) => {
-        for (const obj of objects(run())) expect(() => validateKubernetesObject(obj)).not.toThrow();
+        for (const obj of objects(run())) expect(() => validateObject(obj)).not.toThrow();
         const workloads = objects(run()).filter((o) => podSpecOf(o.kind, o.spec));
         for (const w of workloads) expect(restrictedViolations(podSpecOf(w.kind, w.spec))).toEqual([]);
     });
@@ -68,8 +60,59 @@ describe("every add-on on", () => {
             cluster: ["0.8.1", "https://cloudnative-pg.github.io/charts"],
             "cert-manager": ["v1.21.1", "https://charts.jetstack.io"],
             traefik: ["41.3.0", "https://traefik.github.io/charts"],
-            "kube-prometheus-stack": ["85.1.2", "https://prometheus-community.github.io/helm-charts"],
+            "kube-prometheus-stack": ["88.5.3", "https://prometheus-community.github.io/helm-charts"],
+            "prometheus-operator-crds": ["31.0.1", "https://prometheus-community.github.io/helm-charts"],
         });
+    });
+
+    it("gives every release a timeout of its own, the heavy kube-prometheus-stack far beyond Helm's 300 s", () => {
+        const timeouts = Object.fromEntries(ingress.byType(RELEASE).map((r) => [r.inputs.chart, r.inputs.timeout]));
+        for (const [name, timeout] of Object.entries(timeouts))
+            expect([name, Number(timeout) >= 300]).toEqual([name, true]);
+        expect(timeouts["kube-prometheus-stack"]).toBeGreaterThanOrEqual(900);
+        expect(timeouts["cert-manager"]).toBeGreaterThan(300);
+    });
+});
+
+describe("kube-prometheus-stack and the Prometheus Operator CRDs", () => {
+    const kpsChart = readReferenceYaml("kube-prometheus-stack-chart-88.5.3.Chart.yaml");
+    const crdsChart = readReferenceYaml("prometheus-operator-crds-chart-31.0.1.Chart.yaml");
+
+    it("pins the versions of the reference charts, whose operator versions match", () => {
+        expect(chart(ingress, "kube-prometheus-stack").version).toBe(kpsChart.version);
+        expect(chart(ingress, "prometheus-operator-crds").version).toBe(crdsChart.version);
+        // The CRDs are those of the operator kube-prometheus-stack runs.
+        expect(crdsChart.appVersion).toBe(kpsChart.appVersion);
+        expect(kpsChart.dependencies.find((d: any) => d.name === "crds").condition).toBe("crds.enabled");
+    });
+
+    it("applies the CRDs from their own release, which Helm upgrades, adopted and kept on uninstall", () => {
+        const crds = chart(ingress, "prometheus-operator-crds");
+        expect(crds.takeOwnership).toBe(true);
+        expect(crds.namespace).toBe("monitoring");
+        expect(crds.values).toEqual({ crds: { annotations: { "helm.sh/resource-policy": "keep" } } });
+        expect(
+            unknownValuePaths(crds.values, readReferenceYaml("prometheus-operator-crds-chart-31.0.1.values.yaml"), [
+                "crds.annotations",
+            ]),
+        ).toEqual([]);
+        // kube-prometheus-stack itself no longer installs them (Helm would never upgrade them).
+        expect(chart(ingress, "kube-prometheus-stack").values.crds).toEqual({ enabled: false });
+    });
+
+    it("sets only values the 88.5.3 chart has", () => {
+        const values = chart(ingress, "kube-prometheus-stack").values;
+        const defaults = readReferenceYaml("kube-prometheus-stack-chart-88.5.3.values.yaml");
+        expect(unknownValuePaths(values, defaults)).toEqual([]);
+        // The check can fail.
+        expect(unknownValuePaths({ prometheus: { prometheusSpec: { retentionn: "1d" } } }, defaults)).toEqual([
+            "prometheus.prometheusSpec.retentionn",
+        ]);
+    });
+
+    it("installs neither chart when a Prometheus already runs", () => {
+        expect(chart(off, "prometheus-operator-crds")).toBeUndefined();
+        expect(chart(off, "kube-prometheus-stack")).toBeUndefined();
     });
 
     it.each([
@@ -158,6 +201,39 @@ describe("every add-on on", () => {
             [...queries.matchAll(/actors_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, "")),
         );
         for (const name of used) expect(exported).toContain(name);
+    });
+});
+
+describe("order of installation", () => {
+    it("CRDs before the charts that use them; cert-manager before the backup plugin; the plugin before the cluster", async () => {
+        const options = await resourceOptions(
+            {
+                ...base,
+                "actors:installCertManager": "true",
+                "actors:installKubePrometheusStack": "true",
+                "actors:backupDestination": "s3://actors-backups/prod",
+                "actors:backupAccessKeyId": "id",
+                "actors:backupSecretAccessKey": "key",
+            },
+            ["actors:backupAccessKeyId", "actors:backupSecretAccessKey"],
+        );
+        expect(dependencyNames(options["k8s-observability-kube-prometheus-stack"])).toEqual([
+            "k8s-observability-prometheus-operator-crds",
+        ]);
+        expect(dependencyNames(options["k8s-db-backup-plugin"])).toEqual(["k8s-db-operator", "k8s-tls-cert-manager"]);
+        expect(dependencyNames(options["k8s-db-object-store"])).toContain("k8s-db-backup-plugin");
+        expect(dependencyNames(options["k8s-db-cluster"])).toEqual(
+            [
+                "k8s-db-app",
+                "k8s-db-backup-credentials",
+                "k8s-db-backup-plugin",
+                "k8s-db-object-store",
+                "k8s-db-operator",
+            ].sort(),
+        );
+        expect(dependencyNames(options["k8s-db-scheduled-backup"])).toEqual(["k8s-db-cluster"]);
+        // The database (and with it the plugin) waits for the monitoring CRDs its PodMonitor needs.
+        expect(dependencyNames(options["k8s-db"])).toEqual(["k8s-observability-kube-prometheus-stack"]);
     });
 });
 

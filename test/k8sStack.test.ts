@@ -10,12 +10,17 @@ import {
     SENTINEL,
     stackConfig,
     unwrapSecrets,
-    validateKubernetesObject,
 } from "./helpers";
+import { objectStoreCrd, resourceOptions, validateObject } from "./k8sSchemas";
+import { MIGRATION, migrationAwaitSeconds, migrationDeadlineSeconds, dockerConfigServer } from "../components/k8s/web";
+import { bootstrapIdentity, clusterReleaseOptions } from "../components/k8s/database";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const JOB = "kubernetes:batch/v1:Job";
+const OBJECT_STORE = "kubernetes:barmancloud.cnpg.io/v1:ObjectStore";
+const SCHEDULED_BACKUP = "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup";
+const SECRET = "kubernetes:core/v1:Secret";
 
 const base = stackConfig("k8s");
 const withBackups = {
@@ -106,7 +111,7 @@ describe("schemas", () => {
     ])("every object validates against the Kubernetes schema (%s)", (_, run) => {
         const objects = kubeObjects(run());
         expect(objects.length).toBeGreaterThan(10);
-        for (const obj of objects) expect(() => validateKubernetesObject(obj)).not.toThrow();
+        for (const obj of objects) expect(() => validateObject(obj)).not.toThrow();
     });
 
     it.each([
@@ -141,15 +146,23 @@ describe("schemas", () => {
         expect(compileSchema(cluster.resources)(values.cluster.resources)).toEqual([]);
         expect(compileSchema(cluster.storage)(values.cluster.storage)).toEqual([]);
         expect(compileSchema(cluster.instances)(values.cluster.instances)).toEqual([]);
-        expect(compileSchema(cluster.backup.properties.retentionPolicy)(values.backups.retentionPolicy)).toEqual([]);
-        const scheduled = cnpgCrdSchema("ScheduledBackup").properties.spec;
-        const rendered = {
-            schedule: values.backups.scheduledBackups[0].schedule,
-            cluster: { name: "actors-db" },
-            method: "barmanObjectStore",
-            backupOwnerReference: "self",
+        // The chart copies the barman-cloud entry of cluster.plugins into spec.plugins.
+        expect(compileSchema(cluster.plugins)(values.cluster.plugins)).toEqual([]);
+    });
+
+    it("the schema checks can fail: a wrong ObjectStore, ScheduledBackup or plugin entry is rejected", () => {
+        const store = asKubernetesObject(full.one(OBJECT_STORE))!;
+        const broken = { ...store, spec: { ...store.spec, retentionPolicy: "30 days" } };
+        expect(() => validateObject(broken)).toThrow(/retentionPolicy/);
+        const noPath = {
+            ...store,
+            spec: { configuration: { ...store.spec.configuration, destinationPath: undefined } },
         };
-        expect(compileSchema(scheduled)(rendered)).toEqual([]);
+        expect(() => validateObject(JSON.parse(JSON.stringify(noPath)))).toThrow(/destinationPath/);
+        const scheduled = asKubernetesObject(full.one(SCHEDULED_BACKUP))!;
+        expect(() => validateObject({ ...scheduled, spec: { ...scheduled.spec, method: "barman" } })).toThrow(/method/);
+        const plugins = cnpgCrdSchema("Cluster").properties.spec.properties.plugins;
+        expect(compileSchema(plugins)([{ isWALArchiver: true }])).not.toEqual([]);
     });
 });
 
@@ -183,22 +196,75 @@ describe("database", () => {
         expect(release(plain, "cluster").inputs.values.backups).toEqual({ enabled: false });
     });
 
-    it("keeps backup credentials out of the chart values, in a Secret of the keys the chart reads", () => {
+    it("backs up through the Barman Cloud plugin: an ObjectStore, WAL archiving in the Cluster, a ScheduledBackup", () => {
         const values = release(full, "cluster").inputs.values;
-        expect(values.backups).toMatchObject({
-            enabled: true,
-            provider: "s3",
+        // The in-tree barmanObjectStore (removed in CloudNativePG 1.31) is gone: the chart makes no backup objects.
+        expect(values.backups).toEqual({ enabled: false });
+        expect(JSON.stringify(values)).not.toContain("barmanObjectStore");
+        expect(values.cluster.plugins).toEqual([
+            {
+                name: "barman-cloud.cloudnative-pg.io",
+                enabled: true,
+                isWALArchiver: true,
+                parameters: { barmanObjectName: "actors-db-store", serverName: "actors-db" },
+            },
+        ]);
+        const store = asKubernetesObject(full.one(OBJECT_STORE))!;
+        expect(store.metadata).toEqual({ name: "actors-db-store", namespace: "actors" });
+        expect(store.spec.retentionPolicy).toBe("30d");
+        expect(store.spec.configuration).toMatchObject({
             destinationPath: "s3://actors-backups/prod",
-            secret: { create: false, name: "actors-db-backup-s3" },
-            s3: { region: "us-east-1" },
-            retentionPolicy: "30d",
+            s3Credentials: {
+                accessKeyId: { name: "actors-db-backup-s3", key: "ACCESS_KEY_ID" },
+                secretAccessKey: { name: "actors-db-backup-s3", key: "ACCESS_SECRET_KEY" },
+                region: { name: "actors-db-backup-s3", key: "Region" },
+            },
         });
-        expect(JSON.stringify(values)).not.toContain(SENTINEL);
+        // The plugin takes the server name from the Cluster; the CRD forbids it here (a CEL rule Ajv does not run).
+        expect(store.spec.configuration.serverName).toBeUndefined();
+        expect(objectStoreCrd().schema.openAPIV3Schema.properties.spec.properties.configuration).toBeDefined();
+        const scheduled = asKubernetesObject(full.one(SCHEDULED_BACKUP))!;
+        expect(scheduled.spec).toEqual({
+            schedule: "0 0 3 * * *",
+            immediate: true,
+            backupOwnerReference: "self",
+            cluster: { name: "actors-db" },
+            method: "plugin",
+            pluginConfiguration: { name: "barman-cloud.cloudnative-pg.io" },
+        });
+        expect(plain.byType(OBJECT_STORE)).toHaveLength(0);
+        expect(plain.byType(SCHEDULED_BACKUP)).toHaveLength(0);
+        expect(release(plain, "cluster").inputs.values.cluster.plugins).toBeUndefined();
+    });
+
+    it("installs the plugin chart in the operator's namespace, only when backups are on", async () => {
+        const plugin = release(full, "plugin-barman-cloud").inputs;
+        expect([plugin.version, plugin.namespace, plugin.repositoryOpts.repo]).toEqual([
+            "0.7.0",
+            "cnpg-system",
+            "https://cloudnative-pg.github.io/charts",
+        ]);
+        expect(
+            compileSchema(readReference("plugin-barman-cloud-chart-0.7.0.values.schema.json"))(plugin.values),
+        ).toEqual([]);
+        expect(release(plain, "plugin-barman-cloud")).toBeUndefined();
+        const without = await runProgram(
+            { ...withBackups, "actors:installBarmanCloudPlugin": "false" },
+            { secretKeys },
+        );
+        expect(release(without, "plugin-barman-cloud")).toBeUndefined();
+        expect(without.byType(OBJECT_STORE)).toHaveLength(1);
+    });
+
+    it("keeps backup credentials out of the chart values and the ObjectStore, in a Secret", () => {
+        expect(JSON.stringify(release(full, "cluster").inputs.values)).not.toContain(SENTINEL);
+        expect(JSON.stringify(full.one(OBJECT_STORE).inputs)).not.toContain(SENTINEL);
         const secret = full
-            .byType("kubernetes:core/v1:Secret")
+            .byType(SECRET)
             .map(asKubernetesObject)
             .find((s) => s!.metadata.name === "actors-db-backup-s3")!;
         expect(Object.keys(secret.stringData).sort()).toEqual(["ACCESS_KEY_ID", "ACCESS_SECRET_KEY", "Region"]);
+        expect(secret.stringData.ACCESS_SECRET_KEY).toBe(`${SENTINEL}-secret-key`);
     });
 
     it("admits PostgreSQL connections only from the app and the cluster's own instances", () => {
@@ -341,5 +407,183 @@ describe("updating the app", () => {
         expect(changed.sort()).toEqual(["docker:index/image:Image", DEPLOYMENT, JOB].sort());
         expect(container(after).image).not.toBe(container(before).image);
         expect(after.one(JOB).inputs.metadata.name).toBe("actors-migrate-bbbbbbbbbbbb");
+    });
+});
+
+describe("private registries", () => {
+    it("pulls with a dockerconfigjson Secret when registry credentials are set, the password only inside a secret", () => {
+        const secret = full.byType(SECRET).find((r) => r.inputs.type === "kubernetes.io/dockerconfigjson")!;
+        expect(secret.inputs.metadata.name).toBe("actors-registry");
+        // Wrapped as a Pulumi secret in the inputs...
+        expect(plainSecretLeaks(secret.inputs, [SENTINEL])).toEqual([]);
+        // ...and, unwrapped, exactly what kubelet reads.
+        const config = JSON.parse(unwrapSecrets(secret.inputs).stringData[".dockerconfigjson"]);
+        const password = `${SENTINEL}-registry-token`;
+        expect(config).toEqual({
+            auths: {
+                "localhost:5001": {
+                    username: "robot",
+                    password,
+                    auth: Buffer.from(`robot:${password}`).toString("base64"),
+                },
+            },
+        });
+        expect(() => validateObject(asKubernetesObject(secret)!)).not.toThrow();
+        for (const type of [DEPLOYMENT, JOB])
+            expect(full.one(type).inputs.spec.template.spec.imagePullSecrets).toEqual([{ name: "actors-registry" }]);
+    });
+
+    it.each([
+        ["no credentials", {}, []],
+        ["a user name but no password", { "actors:imageRegistryUsername": "robot" }, []],
+        [
+            "a local image, never pulled",
+            {
+                "actors:imageRepository": "",
+                "actors:localImage": "true",
+                "actors:imageRegistryUsername": "robot",
+                "actors:imageRegistryPassword": "x",
+            },
+            ["actors:imageRegistryPassword"],
+        ],
+    ])("has no pull secret with %s", async (_, override, secrets) => {
+        const run = await runProgram({ ...base, ...override }, { secretKeys: secrets });
+        expect(run.byType(SECRET).filter((r) => r.inputs.type === "kubernetes.io/dockerconfigjson")).toEqual([]);
+        for (const type of [DEPLOYMENT, JOB])
+            expect(run.one(type).inputs.spec.template.spec.imagePullSecrets).toBeUndefined();
+    });
+
+    it("names Docker Hub by its index URL, other registries by host", () => {
+        expect(dockerConfigServer("docker.io")).toBe("https://index.docker.io/v1/");
+        expect(dockerConfigServer("ghcr.io")).toBe("ghcr.io");
+    });
+});
+
+describe("timeouts", () => {
+    it("Pulumi awaits the migration Job as long as the Job may run, derived from the Job's own limits", () => {
+        const job = plain.one(JOB).inputs;
+        const attempt = job.spec.template.spec.activeDeadlineSeconds;
+        const retries = job.spec.backoffLimit;
+        // Every attempt at its deadline, Kubernetes' backoff between attempts (10 s doubling), then a margin.
+        let jobDeadline = attempt * (retries + 1);
+        for (let n = 0; n < retries; n++) jobDeadline += 10 * 2 ** n;
+        expect(job.spec.activeDeadlineSeconds).toBe(jobDeadline);
+        const awaited = Number(job.metadata.annotations["pulumi.com/timeoutSeconds"]);
+        expect(awaited).toBeGreaterThan(job.spec.activeDeadlineSeconds);
+        expect(awaited - job.spec.activeDeadlineSeconds).toBe(MIGRATION.awaitMarginSeconds);
+        expect(awaited).toBeGreaterThan(600); // the provider's default, which the Job used to outlive
+        // One attempt leaves room for the migrations after the database wait.
+        const wait = Number(job.spec.template.spec.containers[0].command[2]);
+        expect(attempt).toBeGreaterThan(wait);
+    });
+
+    it("the formula follows the constants", () => {
+        const m = { ...MIGRATION, attemptSeconds: 100, backoffLimit: 1, awaitMarginSeconds: 5 };
+        expect(migrationDeadlineSeconds(m)).toBe(100 * 2 + 10);
+        expect(migrationAwaitSeconds(m)).toBe(215);
+        expect(migrationDeadlineSeconds({ ...m, backoffLimit: 7 })).toBe(800 + 10 + 20 + 40 + 80 + 160 + 320 + 360);
+    });
+
+    it("every Helm release has a timeout of its own, at least Helm's default", () => {
+        const timeouts = Object.fromEntries(full.byType(RELEASE).map((r) => [r.inputs.chart, r.inputs.timeout]));
+        expect(timeouts).toEqual({ "cloudnative-pg": 600, "plugin-barman-cloud": 600, cluster: 300 });
+    });
+});
+
+const restore = {
+    ...withBackups,
+    "actors:dbClusterName": "actors-db-2",
+    "actors:restoreFromBackup": "actors-db",
+    "actors:restoreTargetTime": "2026-11-25T20:15:00Z",
+};
+
+describe("restoring from a backup", () => {
+    let restored: ProgramRun;
+    beforeAll(async () => {
+        restored = await runProgram(restore, { secretKeys });
+    });
+
+    it("creates the new cluster with a recovery bootstrap from the plugin, to the point in time asked for", () => {
+        const values = release(restored, "cluster").inputs.values;
+        expect(release(restored, "cluster").inputs.name).toBe("actors-db-2");
+        expect(values.mode).toBe("recovery");
+        expect(values.cluster.initdb).toBeUndefined();
+        expect(values.recovery).toEqual({
+            method: "plugin",
+            pluginConfiguration: { name: "barman-cloud.cloudnative-pg.io" },
+            clusterName: "actors-db",
+            database: "app",
+            owner: "app",
+            pitrTarget: { time: "2026-11-25T20:15:00Z" },
+            provider: "s3",
+            destinationPath: "s3://actors-backups/prod",
+            s3: { region: "us-east-1" },
+            secret: { create: false, name: "actors-db-2-backup-s3" },
+        });
+        expect(compileSchema(readReference("cnpg-cluster-chart-0.8.1.values.schema.json"))(values)).toEqual([]);
+        // What the chart passes through into the Cluster validates against the CRD.
+        const spec = cnpgCrdSchema("Cluster").properties.spec.properties;
+        const recovery = spec.bootstrap.properties.recovery.properties;
+        expect(compileSchema(recovery.recoveryTarget)({ targetTime: values.recovery.pitrTarget.time })).toEqual([]);
+        expect(
+            compileSchema(spec.externalClusters.items.properties.plugin)({
+                ...values.recovery.pluginConfiguration,
+                parameters: { serverName: values.recovery.clusterName },
+            }),
+        ).toEqual([]);
+        expect(compileSchema(recovery.database)(values.recovery.database)).toEqual([]);
+    });
+
+    it("sets the restored owner's password to this stack's generated one, which the app connects with", () => {
+        const values = release(restored, "cluster").inputs.values;
+        expect(values.cluster.roles).toEqual([
+            { name: "app", ensure: "present", login: true, passwordSecret: { name: "actors-db-2-app" } },
+        ]);
+        const roles = cnpgCrdSchema("Cluster").properties.spec.properties.managed.properties.roles;
+        expect(compileSchema(roles)(values.cluster.roles)).toEqual([]);
+        const secret = asKubernetesObject(
+            restored.byType(SECRET).find((r) => r.inputs.metadata.name === "actors-db-2-app")!,
+        )!;
+        expect([secret.type, secret.stringData.username]).toEqual(["kubernetes.io/basic-auth", "app"]);
+        expect(release(full, "cluster").inputs.values.cluster.roles).toBeUndefined();
+    });
+
+    it("archives under the new cluster's own server name, never into the archive it restores from", () => {
+        const values = release(restored, "cluster").inputs.values;
+        const archiver = values.cluster.plugins.find((p: any) => p.isWALArchiver);
+        expect(archiver.parameters.serverName).toBe("actors-db-2");
+        expect(archiver.parameters.serverName).not.toBe(values.recovery.clusterName);
+        expect(asKubernetesObject(restored.one(OBJECT_STORE))!.metadata.name).toBe("actors-db-2-store");
+        expect(asKubernetesObject(restored.one(SCHEDULED_BACKUP))!.spec.cluster).toEqual({ name: "actors-db-2" });
+        for (const obj of kubeObjects(restored)) expect(() => validateObject(obj)).not.toThrow();
+    });
+
+    it("the app follows the cluster name", () => {
+        const env = container(restored).env.find((e: any) => e.name === "DATABASE_URL");
+        expect(env.valueFrom.secretKeyRef).toEqual({ name: "actors-db-2-app", key: "uri" });
+        expect(release(restored, "cluster").inputs.values.cluster.initdb).toBeUndefined();
+    });
+
+    it("a restore is a new cluster: its bootstrap is a replacement trigger of the protected release", async () => {
+        expect(bootstrapIdentity()).toBe("initdb");
+        expect(bootstrapIdentity({ serverName: "actors-db", targetTime: "" })).toBe(
+            "recovery: actors:restoreFromBackup=actors-db",
+        );
+        expect(
+            clusterReleaseOptions({ protect: true, restore: { serverName: "a", targetTime: "2026-01-01T00:00:00Z" } }),
+        ).toEqual({
+            protect: true,
+            replacementTrigger: "recovery: actors:restoreFromBackup=a actors:restoreTargetTime=2026-01-01T00:00:00Z",
+            deleteBeforeReplace: false,
+        });
+        // And the release really carries those options.
+        const before = (await resourceOptions(withBackups, secretKeys))["k8s-db-cluster"];
+        const after = (await resourceOptions(restore, secretKeys))["k8s-db-cluster"];
+        expect([before.protect, before.replacementTrigger]).toEqual([true, "initdb"]);
+        expect([after.protect, after.replacementTrigger]).toEqual([
+            true,
+            "recovery: actors:restoreFromBackup=actors-db actors:restoreTargetTime=2026-11-25T20:15:00Z",
+        ]);
+        expect(after.deleteBeforeReplace).toBeFalsy();
     });
 });

@@ -5,8 +5,31 @@ import { PinnedChart, pinnedRelease } from "./helm";
 import { APP_SELECTOR } from "./labels";
 
 const CNPG_REPO = "https://cloudnative-pg.github.io/charts";
-export const CNPG_OPERATOR_CHART: PinnedChart = { chart: "cloudnative-pg", version: "0.29.0", repo: CNPG_REPO };
-export const CNPG_CLUSTER_CHART: PinnedChart = { chart: "cluster", version: "0.8.1", repo: CNPG_REPO };
+export const CNPG_OPERATOR_CHART: PinnedChart = {
+    chart: "cloudnative-pg",
+    version: "0.29.0",
+    repo: CNPG_REPO,
+    // CRDs, then the operator Deployment and its admission webhook must be ready.
+    timeoutSeconds: 600,
+};
+export const CNPG_CLUSTER_CHART: PinnedChart = {
+    chart: "cluster",
+    version: "0.8.1",
+    repo: CNPG_REPO,
+    // Helm waits for the Cluster object only; the operator creates the PostgreSQL pods afterwards (a restore can take
+    // hours, and is followed by the app's readiness probe, not by Helm).
+    timeoutSeconds: 300,
+};
+/** The Barman Cloud plugin (CNPG-I): backups and WAL archiving to object storage, and restores from them. */
+export const BARMAN_CLOUD_PLUGIN_CHART: PinnedChart = {
+    chart: "plugin-barman-cloud",
+    version: "0.7.0",
+    repo: CNPG_REPO,
+    // The plugin's pod starts only after cert-manager has issued its server and client certificates.
+    timeoutSeconds: 600,
+};
+/** The plugin's name, as Clusters, ScheduledBackups and externalClusters refer to it. */
+export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";
 export const DB_NAME = "app";
 export const DB_OWNER = "app";
 
@@ -20,13 +43,25 @@ export interface DatabaseBackupArgs {
     secretAccessKey: pulumi.Input<string>;
 }
 
+/** Create the cluster from a backup in the object store instead of an empty database. */
+export interface DatabaseRestoreArgs {
+    /** Server name of the backed-up cluster in the object store (its cluster name unless set otherwise). */
+    serverName: string;
+    /** RFC 3339 point in time to recover to; empty: to the end of the archived WAL. */
+    targetTime: string;
+}
+
 export interface DatabaseArgs {
     namespace: pulumi.Input<string>;
     /** The CNPG Cluster's name: its services are <name>-rw/-ro, the app's secret <name>-app. */
     clusterName: string;
     installOperator: boolean;
-    /** Where the operator runs (installed there, or already running there). */
+    /** Where the operator runs (installed there, or already running there); the plugin must run there too. */
     operatorNamespace: string;
+    /** Install the Barman Cloud plugin chart when backups or a restore need it. */
+    installBackupPlugin: boolean;
+    /** What the plugin chart waits for (cert-manager, when this stack installs it). */
+    backupPluginDependsOn?: pulumi.Resource[];
     postgresVersion: string;
     instances: number;
     storageSize: string;
@@ -36,19 +71,23 @@ export interface DatabaseArgs {
     monitoring: boolean;
     /** Refuse to delete or replace the cluster (and with it the data). */
     protect: boolean;
+    /** Object storage for backups and WAL; also where a restore reads from. */
     backup?: DatabaseBackupArgs;
+    restore?: DatabaseRestoreArgs;
 }
 
 /**
  * PostgreSQL in the cluster through CloudNativePG: the operator chart (optional), the `cluster` chart, the owner's
- * generated password in the `<cluster>-app` secret the chart bootstraps from (with the `uri` the app reads), backup
- * credentials, and a NetworkPolicy that admits only the app, the cluster's own instances and the operator.
+ * generated password in the `<cluster>-app` secret the chart bootstraps from (with the `uri` the app reads), backups
+ * through the Barman Cloud plugin (its chart, an ObjectStore and a ScheduledBackup), an optional restore, and a
+ * NetworkPolicy that admits only the app, the cluster's own instances and the operator.
  */
 export class Database extends pulumi.ComponentResource {
     readonly clusterName: string;
     /** Name of the Secret whose `uri` key is the app's DATABASE_URL. */
     readonly appSecretName: string;
     readonly operatorRelease?: k8s.helm.v3.Release;
+    readonly backupPluginRelease?: k8s.helm.v3.Release;
     readonly clusterRelease: k8s.helm.v3.Release;
     /** The cluster chart's values (plain: no secret goes into them). */
     readonly clusterValues: Record<string, unknown>;
@@ -96,12 +135,33 @@ export class Database extends pulumi.ComponentResource {
             parent,
         );
 
-        let backupSecret: k8s.core.v1.Secret | undefined;
+        const before: pulumi.Resource[] = [appSecret, ...(this.operatorRelease ? [this.operatorRelease] : [])];
         if (args.backup) {
-            backupSecret = new k8s.core.v1.Secret(
+            if (args.installBackupPlugin) {
+                // The plugin must run in the operator's namespace; it needs cert-manager for its certificates.
+                this.backupPluginRelease = pinnedRelease(
+                    `${name}-backup-plugin`,
+                    BARMAN_CLOUD_PLUGIN_CHART,
+                    {
+                        release: "plugin-barman-cloud",
+                        namespace: args.operatorNamespace,
+                        createNamespace: true,
+                        values: backupPluginValues(),
+                    },
+                    {
+                        parent: this,
+                        dependsOn: [
+                            ...(args.backupPluginDependsOn ?? []),
+                            ...(this.operatorRelease ? [this.operatorRelease] : []),
+                        ],
+                    },
+                );
+                before.push(this.backupPluginRelease);
+            }
+            const credentials = new k8s.core.v1.Secret(
                 `${name}-backup-credentials`,
                 {
-                    metadata: { name: `${args.clusterName}-backup-s3`, namespace: args.namespace },
+                    metadata: { name: backupSecretName(args.clusterName), namespace: args.namespace },
                     type: "Opaque",
                     stringData: {
                         ACCESS_KEY_ID: pulumi.secret(args.backup.accessKeyId),
@@ -111,25 +171,44 @@ export class Database extends pulumi.ComponentResource {
                 },
                 parent,
             );
+            const store = new k8s.apiextensions.CustomResource(
+                `${name}-object-store`,
+                {
+                    apiVersion: "barmancloud.cnpg.io/v1",
+                    kind: "ObjectStore",
+                    metadata: { name: objectStoreName(args.clusterName), namespace: args.namespace },
+                    spec: objectStoreSpec(args.clusterName, args.backup),
+                },
+                {
+                    parent: this,
+                    dependsOn: [credentials, ...(this.backupPluginRelease ? [this.backupPluginRelease] : [])],
+                },
+            );
+            before.push(credentials, store);
         }
 
-        const values = clusterValues(args, backupSecret ? `${args.clusterName}-backup-s3` : undefined);
+        const values = clusterValues(args);
         this.clusterValues = values;
         this.clusterRelease = pinnedRelease(
             `${name}-cluster`,
             CNPG_CLUSTER_CHART,
             // The Cluster resource becomes ready long after Helm returns; the app's readiness probe covers that.
             { release: args.clusterName, namespace: args.namespace, atomic: false, values },
-            {
-                parent: this,
-                protect: args.protect,
-                dependsOn: [
-                    appSecret,
-                    ...(backupSecret ? [backupSecret] : []),
-                    ...(this.operatorRelease ? [this.operatorRelease] : []),
-                ],
-            },
+            { parent: this, dependsOn: before, ...clusterReleaseOptions(args) },
         );
+
+        if (args.backup) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-scheduled-backup`,
+                {
+                    apiVersion: "postgresql.cnpg.io/v1",
+                    kind: "ScheduledBackup",
+                    metadata: { name: `${args.clusterName}-scheduled`, namespace: args.namespace },
+                    spec: scheduledBackupSpec(args.clusterName, args.backup.schedule),
+                },
+                { parent: this, dependsOn: [this.clusterRelease] },
+            );
+        }
 
         new k8s.networking.v1.NetworkPolicy(
             `${name}-ingress`,
@@ -143,11 +222,69 @@ export class Database extends pulumi.ComponentResource {
     }
 }
 
+export const backupSecretName = (clusterName: string) => `${clusterName}-backup-s3`;
+export const objectStoreName = (clusterName: string) => `${clusterName}-store`;
+
+/**
+ * How the cluster was created: from scratch, or from which backup. CloudNativePG cannot restore into a running cluster
+ * (bootstrap only happens at creation), so a change of this value is a new cluster: the engine replaces the release,
+ * which `protect` refuses. The value names the settings, so the refused plan says which one asked for it.
+ */
+export function bootstrapIdentity(restore?: DatabaseRestoreArgs): string {
+    if (!restore) return "initdb";
+    return `recovery: actors:restoreFromBackup=${restore.serverName}${restore.targetTime ? ` actors:restoreTargetTime=${restore.targetTime}` : ""}`;
+}
+
+/** Options of the cluster's release: protected, and replaced (never silently updated) when its bootstrap changes. */
+export function clusterReleaseOptions(
+    args: Pick<DatabaseArgs, "protect" | "restore">,
+): Pick<pulumi.CustomResourceOptions, "protect" | "replacementTrigger" | "deleteBeforeReplace"> {
+    // Create-before-delete: a replacement under the same release name fails at `helm install` and leaves the running
+    // database as it was; under a new cluster name the new cluster exists before the old one goes.
+    return { protect: args.protect, replacementTrigger: bootstrapIdentity(args.restore), deleteBeforeReplace: false };
+}
+
 export function operatorValues(monitoring: boolean): Record<string, unknown> {
     return { crds: { create: true }, config: { clusterWide: true }, monitoring: { podMonitorEnabled: monitoring } };
 }
 
-export function clusterValues(args: DatabaseArgs, backupSecretName?: string): Record<string, unknown> {
+export function backupPluginValues(): Record<string, unknown> {
+    // Requests only: the chart sets none, and a guessed memory limit could kill the plugin mid-backup.
+    return { crds: { create: true }, resources: { requests: { cpu: "50m", memory: "64Mi" } } };
+}
+
+/** Where base backups and WAL go: the former in-tree `barmanObjectStore` settings, now an ObjectStore's. */
+export function objectStoreSpec(clusterName: string, backup: DatabaseBackupArgs): Record<string, unknown> {
+    const secret = backupSecretName(clusterName);
+    return {
+        retentionPolicy: backup.retention,
+        configuration: {
+            destinationPath: backup.destination,
+            ...(backup.endpointUrl ? { endpointURL: backup.endpointUrl } : {}),
+            s3Credentials: {
+                accessKeyId: { name: secret, key: "ACCESS_KEY_ID" },
+                secretAccessKey: { name: secret, key: "ACCESS_SECRET_KEY" },
+                region: { name: secret, key: "Region" },
+            },
+            wal: { compression: "gzip" },
+            data: { compression: "gzip" },
+        },
+    };
+}
+
+export function scheduledBackupSpec(clusterName: string, schedule: string): Record<string, unknown> {
+    return {
+        schedule,
+        // A first base backup right away: point-in-time recovery needs one, and a restored cluster archives anew.
+        immediate: true,
+        backupOwnerReference: "self",
+        cluster: { name: clusterName },
+        method: "plugin",
+        pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
+    };
+}
+
+export function clusterValues(args: DatabaseArgs): Record<string, unknown> {
     const resources = {
         requests: { cpu: args.cpu, memory: args.memory },
         limits: { cpu: args.cpu, memory: args.memory },
@@ -165,25 +302,43 @@ export function clusterValues(args: DatabaseArgs, backupSecretName?: string): Re
             initdb: { database: DB_NAME, owner: DB_OWNER, secret: { name: `${args.clusterName}-app` } },
             monitoring: { enabled: args.monitoring, podMonitor: { enabled: args.monitoring } },
         },
+        // The chart's own backup objects stay off: the ObjectStore and ScheduledBackup are this program's.
         backups: { enabled: false },
     };
-    if (args.backup && backupSecretName) {
-        values.backups = {
-            enabled: true,
+    if (args.backup) {
+        // WAL archiving and base backups through the plugin, under the cluster's own server name (a restored cluster
+        // archives under its new name, never into the archive it was restored from).
+        values.cluster.plugins = [
+            {
+                name: BARMAN_CLOUD_PLUGIN,
+                enabled: true,
+                isWALArchiver: true,
+                parameters: { barmanObjectName: objectStoreName(args.clusterName), serverName: args.clusterName },
+            },
+        ];
+    }
+    if (args.backup && args.restore) {
+        values.mode = "recovery";
+        delete values.cluster.initdb;
+        // The restored data carries the owner's password of the cluster that was backed up; declarative role
+        // management sets it to this stack's generated one (the `<cluster>-app` secret the app connects with).
+        values.cluster.roles = [
+            { name: DB_OWNER, ensure: "present", login: true, passwordSecret: { name: `${args.clusterName}-app` } },
+        ];
+        // The chart makes the read-only source: an ObjectStore `<cluster>-recovery` from these settings, an
+        // externalCluster using the plugin with this server name, and `bootstrap.recovery` from it.
+        values.recovery = {
+            method: "plugin",
+            pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
+            clusterName: args.restore.serverName,
+            database: DB_NAME,
+            owner: DB_OWNER,
+            ...(args.restore.targetTime ? { pitrTarget: { time: args.restore.targetTime } } : {}),
             provider: "s3",
             destinationPath: args.backup.destination,
             ...(args.backup.endpointUrl ? { endpointURL: args.backup.endpointUrl } : {}),
             s3: { region: args.backup.region },
-            secret: { create: false, name: backupSecretName },
-            retentionPolicy: args.backup.retention,
-            scheduledBackups: [
-                {
-                    name: "daily",
-                    schedule: args.backup.schedule,
-                    backupOwnerReference: "self",
-                    method: "barmanObjectStore",
-                },
-            ],
+            secret: { create: false, name: backupSecretName(args.clusterName) },
         };
     }
     return values;

@@ -6,6 +6,11 @@ export interface PinnedChart {
     chart: string;
     version: string;
     repo: string;
+    /**
+     * How long Helm may wait for the release's objects (and hooks) to become ready, in seconds. Helm's default is
+     * 300 s; each chart states what it waits for, so a heavy chart is not rolled back half-installed.
+     */
+    timeoutSeconds: number;
 }
 
 export interface PinnedReleaseArgs {
@@ -16,6 +21,8 @@ export interface PinnedReleaseArgs {
     createNamespace?: boolean;
     /** Roll back a failed install or upgrade (true unless the chart's readiness outlives Helm's wait). */
     atomic?: boolean;
+    /** Adopt objects that exist but belong to no release (Helm's --take-ownership). */
+    takeOwnership?: boolean;
 }
 
 export function pinnedRelease(
@@ -34,6 +41,8 @@ export function pinnedRelease(
             namespace: args.namespace,
             createNamespace: args.createNamespace ?? false,
             atomic: args.atomic ?? true,
+            timeout: pinned.timeoutSeconds,
+            ...(args.takeOwnership ? { takeOwnership: true } : {}),
             values: args.values,
         },
         opts,

@@ -2,14 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { appEnvironment } from "../appEnv";
 import type { PlatformStackArgs } from "../platformStack";
+import { registryServer } from "../appImage";
 import { Database } from "./database";
 import { APP_GATEWAY, AppNetwork } from "./network";
 import { Observability } from "./observability";
 import { Tls } from "./tls";
 import { Traefik, TRAEFIK_CLASS } from "./traefik";
 import { APP_PORT, WebApp } from "./web";
-
-export const DB_CLUSTER_NAME = "actors-db";
 
 export type K8sStackArgs = PlatformStackArgs;
 
@@ -55,7 +54,7 @@ export class K8sStack extends pulumi.ComponentResource {
                   `${name}-observability`,
                   {
                       namespace: ns,
-                      databaseCluster: DB_CLUSTER_NAME,
+                      databaseCluster: s.dbClusterName,
                       installKubePrometheusStack: s.installKubePrometheusStack,
                       alertErrorPercent: s.alertErrorPercent,
                       alertLatencyMs: s.alertLatencyMs,
@@ -65,13 +64,47 @@ export class K8sStack extends pulumi.ComponentResource {
             : undefined;
         const afterMonitoring = { ...within, dependsOn: observability?.release ? [observability.release] : [] };
 
+        // Platform add-ons, each off by default for clusters that already have them. cert-manager comes before the
+        // database: the Barman Cloud plugin needs it for its certificates.
+        const gatewayApi = s.routing === "gateway";
+        const ingressClassName = s.ingressClassName || (s.installTraefik ? TRAEFIK_CLASS : "");
+        const tls =
+            s.installCertManager || s.letsEncryptEmail
+                ? new Tls(
+                      `${name}-tls`,
+                      {
+                          install: s.installCertManager,
+                          email: s.letsEncryptEmail,
+                          gatewayApi,
+                          solver: gatewayApi
+                              ? { gateway: { name: APP_GATEWAY, namespace: ns } }
+                              : { ingressClassName: ingressClassName || TRAEFIK_CLASS },
+                      },
+                      within,
+                  )
+                : undefined;
+
+        const backup =
+            s.backupDestination && s.backupAccessKeyId && s.backupSecretAccessKey
+                ? {
+                      destination: s.backupDestination,
+                      endpointUrl: s.backupEndpointUrl,
+                      region: s.backupS3Region,
+                      schedule: s.backupSchedule,
+                      retention: s.backupRetention,
+                      accessKeyId: s.backupAccessKeyId,
+                      secretAccessKey: s.backupSecretAccessKey,
+                  }
+                : undefined;
         const database = (this.database = new Database(
             `${name}-db`,
             {
                 namespace: ns,
-                clusterName: DB_CLUSTER_NAME,
+                clusterName: s.dbClusterName,
                 installOperator: s.installCnpgOperator,
                 operatorNamespace: s.cnpgOperatorNamespace,
+                installBackupPlugin: s.installBarmanCloudPlugin,
+                backupPluginDependsOn: tls?.release ? [tls.release] : [],
                 postgresVersion: s.postgresVersion,
                 instances: s.dbInstances,
                 storageSize: s.dbStorageSize,
@@ -80,18 +113,10 @@ export class K8sStack extends pulumi.ComponentResource {
                 memory: s.dbMemory,
                 monitoring,
                 protect: s.protectDatabase,
-                backup:
-                    s.backupDestination && s.backupAccessKeyId && s.backupSecretAccessKey
-                        ? {
-                              destination: s.backupDestination,
-                              endpointUrl: s.backupEndpointUrl,
-                              region: s.backupS3Region,
-                              schedule: s.backupSchedule,
-                              retention: s.backupRetention,
-                              accessKeyId: s.backupAccessKeyId,
-                              secretAccessKey: s.backupSecretAccessKey,
-                          }
-                        : undefined,
+                backup,
+                restore: s.restoreFromBackup
+                    ? { serverName: s.restoreFromBackup, targetTime: s.restoreTargetTime }
+                    : undefined,
             },
             afterMonitoring,
         ));
@@ -103,6 +128,15 @@ export class K8sStack extends pulumi.ComponentResource {
                 image: args.image.ref,
                 imageTag: args.image.tag,
                 imagePulledFromRegistry: args.image.pushed,
+                // Credentials the nodes need to pull a private image (the same ones the push used).
+                registryCredentials:
+                    args.image.pushed && s.imageRegistryUsername && s.imageRegistryPassword
+                        ? {
+                              server: registryServer(s.imageRepository),
+                              username: s.imageRegistryUsername,
+                              password: s.imageRegistryPassword,
+                          }
+                        : undefined,
                 databaseSecretName: database.appSecretName,
                 env: { ...appEnvironment(s), PORT: String(APP_PORT) },
                 replicas: s.replicas,
@@ -120,27 +154,9 @@ export class K8sStack extends pulumi.ComponentResource {
             within,
         );
 
-        // Platform add-ons, each off by default for clusters that already have them.
-        const gatewayApi = s.routing === "gateway";
-        const ingressClassName = s.ingressClassName || (s.installTraefik ? TRAEFIK_CLASS : "");
         const traffic = s.installTraefik
             ? new Traefik(`${name}-traffic`, { gatewayApi, metrics: monitoring }, afterMonitoring)
             : undefined;
-        const tls =
-            s.installCertManager || s.letsEncryptEmail
-                ? new Tls(
-                      `${name}-tls`,
-                      {
-                          install: s.installCertManager,
-                          email: s.letsEncryptEmail,
-                          gatewayApi,
-                          solver: gatewayApi
-                              ? { gateway: { name: APP_GATEWAY, namespace: ns } }
-                              : { ingressClassName: ingressClassName || TRAEFIK_CLASS },
-                      },
-                      within,
-                  )
-                : undefined;
         const network = new AppNetwork(
             `${name}-network`,
             {

@@ -3,10 +3,25 @@ import * as pulumi from "@pulumi/pulumi";
 import { PinnedChart, pinnedRelease } from "./helm";
 import { APP_SELECTOR } from "./labels";
 
+const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
 export const KUBE_PROMETHEUS_CHART: PinnedChart = {
     chart: "kube-prometheus-stack",
-    version: "85.1.2",
-    repo: "https://prometheus-community.github.io/helm-charts",
+    version: "88.5.3",
+    repo: PROMETHEUS_COMMUNITY_REPO,
+    // The operator and its admission webhook (with its certificate hook Jobs), Grafana, kube-state-metrics and a
+    // node-exporter pod on every node: well past Helm's default 300 s on a busy or large cluster.
+    timeoutSeconds: 1200,
+};
+/**
+ * The Prometheus Operator's CRDs as a chart of their own, at the operator version kube-prometheus-stack runs (both
+ * charts' appVersion is v0.93.1). Helm installs a chart's `crds/` directory once and never upgrades it; this chart
+ * ships them as templates, so every upgrade of the pin upgrades the CRDs, before kube-prometheus-stack's own upgrade.
+ */
+export const PROMETHEUS_OPERATOR_CRDS_CHART: PinnedChart = {
+    chart: "prometheus-operator-crds",
+    version: "31.0.1",
+    repo: PROMETHEUS_COMMUNITY_REPO,
+    timeoutSeconds: 300,
 };
 export const MONITORING_NAMESPACE = "monitoring";
 /** The label kube-prometheus-stack's Grafana sidecar looks for on dashboard ConfigMaps (its default). */
@@ -21,15 +36,31 @@ export interface ObservabilityArgs {
 }
 
 /**
- * Metrics: kube-prometheus-stack (Helm, optional) or a Prometheus the cluster already runs, a PodMonitor for the app,
- * alert rules for error rate and latency, and a Grafana dashboard as a ConfigMap the Grafana sidecar picks up.
+ * Metrics: kube-prometheus-stack (Helm, optional, after the Prometheus Operator CRDs of the same operator version) or a
+ * Prometheus the cluster already runs, a PodMonitor for the app, alert rules for error rate and latency, and a Grafana
+ * dashboard as a ConfigMap the Grafana sidecar picks up.
  */
 export class Observability extends pulumi.ComponentResource {
     readonly release?: k8s.helm.v3.Release;
+    readonly crdsRelease?: k8s.helm.v3.Release;
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:k8s:Observability", name, {}, opts);
         if (args.installKubePrometheusStack) {
+            // The CRDs first, and adopted: a release of kube-prometheus-stack before 88 installed them from its
+            // `crds/` directory, which leaves them owned by no release.
+            this.crdsRelease = pinnedRelease(
+                `${name}-prometheus-operator-crds`,
+                PROMETHEUS_OPERATOR_CRDS_CHART,
+                {
+                    release: "prometheus-operator-crds",
+                    namespace: MONITORING_NAMESPACE,
+                    createNamespace: true,
+                    takeOwnership: true,
+                    values: prometheusOperatorCrdsValues(),
+                },
+                { parent: this },
+            );
             // Not atomic: the stack's CRDs and webhooks can outlast Helm's wait on a small cluster.
             this.release = pinnedRelease(
                 `${name}-kube-prometheus-stack`,
@@ -41,7 +72,7 @@ export class Observability extends pulumi.ComponentResource {
                     atomic: false,
                     values: kubePrometheusValues(),
                 },
-                { parent: this },
+                { parent: this, dependsOn: [this.crdsRelease] },
             );
         }
         // Monitoring CRDs come with the stack when it is installed here.
@@ -90,6 +121,12 @@ export class Observability extends pulumi.ComponentResource {
     }
 }
 
+export function prometheusOperatorCrdsValues(): Record<string, unknown> {
+    // Uninstalling the release (or `pulumi destroy`) keeps the CRDs: deleting a CRD deletes every object of its kind
+    // in the cluster, including other teams' monitors.
+    return { crds: { annotations: { "helm.sh/resource-policy": "keep" } } };
+}
+
 export function kubePrometheusValues(): Record<string, unknown> {
     // Select PodMonitors, ServiceMonitors and rules from every namespace, not only the chart's own release label.
     const all = {
@@ -98,6 +135,8 @@ export function kubePrometheusValues(): Record<string, unknown> {
         ruleSelectorNilUsesHelmValues: false,
     };
     return {
+        // The CRDs come from the prometheus-operator-crds release, which Helm upgrades.
+        crds: { enabled: false },
         prometheus: { prometheusSpec: { ...all, retention: "15d" } },
         grafana: { sidecar: { dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL, searchNamespace: "ALL" } } },
     };

@@ -6,6 +6,9 @@ export const CERT_MANAGER_CHART: PinnedChart = {
     chart: "cert-manager",
     version: "v1.21.1",
     repo: "https://charts.jetstack.io",
+    // The controller, cainjector and webhook start, then the startupapicheck hook Job retries until the webhook
+    // answers (its own budget is about 5 minutes): more than Helm's default 300 s on a cold cluster.
+    timeoutSeconds: 600,
 };
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 export const LETS_ENCRYPT = {

@@ -6,6 +6,8 @@ export const TRAEFIK_CHART: PinnedChart = {
     chart: "traefik",
     version: "41.3.0",
     repo: "https://traefik.github.io/charts",
+    // Two controller replicas behind a PodDisruptionBudget: a rolling start, well inside Helm's default.
+    timeoutSeconds: 300,
 };
 export const TRAEFIK_NAMESPACE = "traefik";
 export const TRAEFIK_CLASS = "traefik";

@@ -5,6 +5,47 @@ import { restrictedContainerSecurity, restrictedPodSecurity, tmpMount, tmpVolume
 
 export const APP_PORT = 5000;
 
+/**
+ * The migration Job's time budget. Every deadline and Pulumi's wait for the Job derive from these numbers, so the
+ * provider never gives up on a Job that Kubernetes is still allowed to run.
+ */
+export const MIGRATION = {
+    /** `bin/migrate --wait`: how long one attempt waits for the database to accept connections. */
+    databaseWaitSeconds: 300,
+    /** One attempt (pod) at most: the database wait plus the migrations themselves. */
+    attemptSeconds: 600,
+    /** Retries after a failed attempt. */
+    backoffLimit: 3,
+    /** What Pulumi allows beyond the Job's own deadline: scheduling, image pull, reporting the result. */
+    awaitMarginSeconds: 120,
+};
+
+/** Kubernetes' pod-failure backoff before retry n (10 s, doubling, at most 6 minutes). */
+const retryDelaySeconds = (n: number) => Math.min(10 * 2 ** n, 360);
+
+/** The Job's activeDeadlineSeconds: every attempt at its own deadline, plus the backoff between them. */
+export function migrationDeadlineSeconds(m = MIGRATION): number {
+    let total = m.attemptSeconds * (m.backoffLimit + 1);
+    for (let n = 0; n < m.backoffLimit; n++) total += retryDelaySeconds(n);
+    return total;
+}
+
+/** How long Pulumi awaits the Job (its default is 10 minutes): the Job's deadline plus a margin. */
+export function migrationAwaitSeconds(m = MIGRATION): number {
+    return migrationDeadlineSeconds(m) + m.awaitMarginSeconds;
+}
+
+/** The dockerconfigjson key of a registry host (Docker Hub's is its legacy index URL, as kubelet expects). */
+export function dockerConfigServer(server: string): string {
+    return server === "docker.io" ? "https://index.docker.io/v1/" : server;
+}
+
+export interface RegistryCredentials {
+    server: string;
+    username: string;
+    password: pulumi.Input<string>;
+}
+
 export interface WebAppArgs {
     namespace: pulumi.Input<string>;
     /** Image reference, pinned by digest when pushed. */
@@ -13,6 +54,8 @@ export interface WebAppArgs {
     imageTag: string;
     /** Local images are never pulled. */
     imagePulledFromRegistry: boolean;
+    /** Credentials for a private registry: a dockerconfigjson Secret every pod pulls with. */
+    registryCredentials?: RegistryCredentials;
     databaseSecretName: string;
     env: Record<string, string>;
     replicas: number;
@@ -47,9 +90,21 @@ export class WebApp extends pulumi.ComponentResource {
             },
             parent,
         );
+        const pullSecret = args.registryCredentials
+            ? new k8s.core.v1.Secret(
+                  `${name}-registry`,
+                  {
+                      metadata: { name: "actors-registry", namespace: args.namespace, labels: webLabels },
+                      type: "kubernetes.io/dockerconfigjson",
+                      stringData: { ".dockerconfigjson": dockerConfigJson(args.registryCredentials) },
+                  },
+                  parent,
+              )
+            : undefined;
         const pod = (container: k8s.types.input.core.v1.Container) => ({
             serviceAccountName: serviceAccount.metadata.name,
             automountServiceAccountToken: false,
+            ...(pullSecret ? { imagePullSecrets: [{ name: pullSecret.metadata.name }] } : {}),
             securityContext: restrictedPodSecurity,
             volumes: [tmpVolume],
             containers: [
@@ -77,15 +132,21 @@ export class WebApp extends pulumi.ComponentResource {
                     name: `actors-migrate-${args.imageTag.replace(/^sha-/, "").slice(0, 12)}`,
                     namespace: args.namespace,
                     labels: appLabels("migrate"),
+                    // The kubernetes provider awaits a Job for 10 minutes by default: wait as long as the Job may run.
+                    annotations: { "pulumi.com/timeoutSeconds": String(migrationAwaitSeconds()) },
                 },
                 spec: {
-                    backoffLimit: 3,
-                    activeDeadlineSeconds: 900,
+                    backoffLimit: MIGRATION.backoffLimit,
+                    activeDeadlineSeconds: migrationDeadlineSeconds(),
                     template: {
                         metadata: { labels: appLabels("migrate") },
                         spec: {
                             restartPolicy: "Never",
-                            ...pod({ name: "migrate", command: ["/app/bin/migrate", "--wait", "300"] }),
+                            activeDeadlineSeconds: MIGRATION.attemptSeconds,
+                            ...pod({
+                                name: "migrate",
+                                command: ["/app/bin/migrate", "--wait", String(MIGRATION.databaseWaitSeconds)],
+                            }),
                         },
                     },
                 },
@@ -196,6 +257,23 @@ export class WebApp extends pulumi.ComponentResource {
 
         this.registerOutputs({ serviceName: this.serviceName });
     }
+}
+
+/** The `.dockerconfigjson` document, a Pulumi secret (it carries the password). */
+function dockerConfigJson(c: RegistryCredentials): pulumi.Output<string> {
+    return pulumi.secret(
+        pulumi.output(c.password).apply((password) =>
+            JSON.stringify({
+                auths: {
+                    [dockerConfigServer(c.server)]: {
+                        username: c.username,
+                        password,
+                        auth: Buffer.from(`${c.username}:${password}`).toString("base64"),
+                    },
+                },
+            }),
+        ),
+    );
 }
 
 function environment(args: WebAppArgs): k8s.types.input.core.v1.EnvVar[] {

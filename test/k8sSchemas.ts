@@ -1,0 +1,81 @@
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { cnpgCrdSchema, compileSchema, REFERENCE, runProgram, validateKubernetesObject } from "./helpers";
+
+/** The openAPIV3Schema of the Barman Cloud plugin's ObjectStore CRD (test/reference, unchanged upstream copy). */
+export function objectStoreCrd(): any {
+    const crd = yaml.load(
+        fs.readFileSync(path.join(REFERENCE, "barman-cloud-plugin-v0.13.0-objectstore-crd.yaml"), "utf8"),
+    ) as any;
+    return crd.spec.versions.find((v: any) => v.name === "v1");
+}
+
+/** The CRD schema of a custom resource whose project publishes no kubernetes-models package, if it is one. */
+function crdSchema(apiVersion: string, kind: string): any {
+    if (apiVersion === "postgresql.cnpg.io/v1") return cnpgCrdSchema(kind);
+    if (apiVersion === "barmancloud.cnpg.io/v1" && kind === "ObjectStore")
+        return objectStoreCrd().schema.openAPIV3Schema;
+    return undefined;
+}
+
+/**
+ * Validates any Kubernetes object this program declares: built-in kinds and those with a kubernetes-models package
+ * through validateKubernetesObject, CloudNativePG and Barman Cloud kinds against their CRDs' schemas (which Ajv checks
+ * except for CEL rules). Throws with every problem.
+ */
+export function validateObject(obj: Record<string, any>): void {
+    const schema = crdSchema(String(obj.apiVersion), String(obj.kind));
+    if (!schema) return validateKubernetesObject(obj);
+    const problems = compileSchema(schema)(obj);
+    if (!obj.metadata?.name || !obj.metadata?.namespace) problems.push("/metadata name and namespace are required");
+    if (problems.length) throw new Error(`${obj.kind}/${obj.metadata?.name}: ${problems.join("; ")}`);
+}
+
+/**
+ * Leaf paths of `values` that the chart's default values.yaml does not have (for charts that publish no schema). A
+ * path under one of `freeForm` (maps the chart leaves to the user, such as annotations) is not checked further.
+ */
+export function unknownValuePaths(values: any, defaults: any, freeForm: string[] = [], where = ""): string[] {
+    if (!values || typeof values !== "object" || Array.isArray(values)) return [];
+    return Object.entries(values).flatMap(([key, value]) => {
+        const at = where ? `${where}.${key}` : key;
+        if (freeForm.includes(at)) return [];
+        if (!defaults || typeof defaults !== "object" || !(key in defaults)) return [at];
+        return unknownValuePaths(value, defaults[key], freeForm, at);
+    });
+}
+
+export function readReferenceYaml(file: string): any {
+    return yaml.load(fs.readFileSync(path.join(REFERENCE, file), "utf8"));
+}
+
+/**
+ * Runs the program (runProgram) with the Kubernetes stack built with a transformation that records every resource's
+ * options (children inherit it), which the mocks never see: protect, dependsOn, replacementTrigger, ...
+ */
+export async function resourceOptions(config: Record<string, string>, secrets: string[] = []) {
+    const options: Record<string, any> = {};
+    jest.doMock("../components/stacks", () => ({
+        deployStack: (settings: any, image: any) => {
+            const { K8sStack } = require("../components/k8s/k8sStack");
+            const capture = (a: { name: string; opts: unknown }) => {
+                options[a.name] = a.opts;
+                return undefined;
+            };
+            const stack = new K8sStack("k8s", { settings, image }, { transformations: [capture] });
+            return { url: stack.url, image: stack.image, namespace: stack.namespace };
+        },
+    }));
+    try {
+        await runProgram(config, { secretKeys: secrets });
+    } finally {
+        jest.dontMock("../components/stacks");
+    }
+    return options;
+}
+
+/** Names of the resources an options object depends on. */
+export function dependencyNames(opts: any): string[] {
+    return (opts?.dependsOn ?? []).map((r: any) => r.__name).sort();
+}
