@@ -119,6 +119,9 @@ export function run(
             const why = signal ? `killed by ${signal}` : `exit code ${code}`;
             reject(new Error(redact(`${opts.what ?? path.basename(program)} failed (${why}): ${stderr.trim()}`)));
         });
+        child.stdin!.on("error", () => {
+            /* the program exited without reading its input: its exit status says why */
+        });
         child.stdin!.end(opts.input ?? "");
     });
 }
