@@ -238,9 +238,10 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
         }
         if (dumpDir) fs.rmSync(dumpDir, { recursive: true, force: true });
         if (thawProblems.length) log(`ACTION NEEDED:\n  - ${thawProblems.join("\n  - ")}`);
-        if (!opts.dryRun)
+        if (phase !== "check") {
             log(`source: ${dbFrozen ? "database READ-ONLY" : "database writable"}, ${source.platformState()}`);
-        if (!opts.dryRun) log(`target: ${targetState}`);
+            log(`target: ${targetState}`);
+        }
     }
 }
 
