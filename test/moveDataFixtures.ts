@@ -227,7 +227,10 @@ export function startMoveData(
         stdout += d;
         const lines = (partial + d).split("\n");
         partial = lines.pop() ?? "";
-        for (const line of lines) onLine(line, child);
+        for (const line of lines) {
+            if (process.env.MOVE_DATA_TEST_LOG) fs.appendFileSync(process.env.MOVE_DATA_TEST_LOG, `${line}\n`);
+            onLine(line, child);
+        }
     });
     child.stderr!.on("data", (d) => (stderr += d));
     const done = new Promise<CliRun>((resolve) =>
