@@ -248,6 +248,9 @@ export class Writer {
     private stopped = false;
     private loop?: Promise<void>;
 
+    /** Names are "writer <tag> <n>": each writer's rows stay apart from rows an earlier move copied. */
+    readonly tag = crypto.randomBytes(4).toString("hex");
+
     constructor(
         private readonly tools: Tools,
         private readonly conn: Conn,
@@ -260,7 +263,7 @@ export class Writer {
                     await query(
                         this.tools,
                         this.conn,
-                        `INSERT INTO actors (name, birth_year) VALUES ('writer ${n}', 2000)`,
+                        `INSERT INTO actors (name, birth_year) VALUES ('writer ${this.tag} ${n}', 2000)`,
                     );
                     this.attempts.push({ n, ok: true });
                 } catch (err) {
@@ -278,12 +281,13 @@ export class Writer {
     }
 }
 
-/** The "writer <n>" numbers present in a database. */
-export async function writerRows(tools: Tools, conn: Conn): Promise<number[]> {
+/** The numbers of a writer's rows present in a database. */
+export async function writerRows(tools: Tools, conn: Conn, writer: Writer): Promise<number[]> {
+    const prefix = `writer ${writer.tag} `;
     const rows = await query(
         tools,
         conn,
-        "SELECT substr(name, 8)::int FROM actors WHERE name LIKE 'writer %' ORDER BY 1",
+        `SELECT substr(name, ${prefix.length + 1})::int AS n FROM actors WHERE name LIKE '${prefix}%' ORDER BY 1`,
     );
     return rows.map((r) => Number(r[0]));
 }

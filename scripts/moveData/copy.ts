@@ -94,6 +94,13 @@ export async function restoreIntoTarget(
         });
     const readerDone = exited(reader);
     const writerDone = exited(writer);
+    // psql gone before the end (failed, or killed with us): stop reading the dump, or pg_restore waits forever.
+    let finished = false;
+    void writerDone.then(() => {
+        if (finished) return;
+        reader.stdout!.destroy();
+        reader.kill("SIGKILL");
+    });
     writer.stdin!.on("error", () => {
         /* psql stopped reading: its exit status says why */
     });
@@ -119,9 +126,16 @@ export async function restoreIntoTarget(
         if (readerCode !== 0) {
             // Never let psql reach the end of its input (it would commit what it got): end its session instead.
             writer.kill("SIGKILL");
-            await writerDone;
-            throw new Error(redact(`pg_restore could not read the dump (${readerCode}): ${readerErr.trim()}`));
+            const writerCode = await writerDone;
+            throw new Error(
+                redact(
+                    writerCode !== 0 && writerErr
+                        ? `restore into the ${target.label} failed and was rolled back (${writerCode}): ${writerErr.trim()}`
+                        : `pg_restore stopped (${readerCode}), the restore into the ${target.label} was rolled back: ${readerErr.trim()}`,
+                ),
+            );
         }
+        finished = true;
         writer.stdin!.end();
         const writerCode = await writerDone;
         if (writerCode !== 0)

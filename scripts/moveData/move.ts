@@ -153,8 +153,12 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
         report.dumpBytes = await timed("dump", () => dump(t, source.conn, dumpFile, log));
         log(`dump: ${(report.dumpBytes / 1e6).toFixed(1)} MB in ${report.seconds.dump.toFixed(1)} s`);
         checkAbort();
-        const sourceSummaries = await timed("summarize source", () => summarizeAll(t, source.conn, sourceTables));
-        const sourceSequences = await sequences(t, source.conn);
+        // The frozen source's figures, computed while the restore check restores the dump (two servers at work).
+        const sourceFigures = timed("summarize source", async () => ({
+            summaries: await summarizeAll(t, source.conn, sourceTables),
+            sequences: await sequences(t, source.conn),
+        }));
+        sourceFigures.catch(() => {}); // awaited below; a failure is reported there
 
         // 4. restore check: the backup restores, and holds what the source holds
         if (opts.restoreCheck) {
@@ -165,14 +169,10 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
                     await scratch.start();
                     const conn = scratch.conn("restore_check", "scratch");
                     await restoreIntoScratch(t, conn, dumpFile);
-                    const result = compare(
-                        "source",
-                        sourceSummaries,
-                        "backup",
-                        await summarizeAll(t, conn, sourceTables),
-                        sourceSequences,
-                        await sequences(t, conn),
-                    );
+                    const backup = await summarizeAll(t, conn, sourceTables);
+                    const backupSequences = await sequences(t, conn);
+                    const { summaries, sequences: sourceSequences } = await sourceFigures;
+                    const result = compare("source", summaries, "backup", backup, sourceSequences, backupSequences);
                     log("restore check: the dump restored into a scratch database:");
                     result.lines.forEach((l) => log(`  ${l}`));
                     if (result.differences.length)
@@ -185,6 +185,8 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
             });
             checkAbort();
         }
+
+        const { summaries: sourceSummaries, sequences: sourceSequences } = await sourceFigures;
 
         // 5. restore into the target
         phase = "restore";
