@@ -134,6 +134,10 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
                     "the source database still takes writes after the freeze (a role setting overrides it?)",
                 );
             log("source database: read-only for new sessions; the owner's other sessions ended");
+            log(
+                `(should this process die without cleaning up, e.g. SIGKILL, put the source back by hand: ` +
+                    `${[`psql as the owner: ${thawSql(source.conn, dbFreeze.before)}`, ...source.manualThaw()].join("; ")})`,
+            );
             if (dbFreeze.othersRemaining.length)
                 log(
                     `warning: sessions of other roles stay connected to the source: ${dbFreeze.othersRemaining.join(", ")}; ` +
