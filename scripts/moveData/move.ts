@@ -220,6 +220,7 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
         report.ok = true;
         return report;
     } catch (err) {
+        if (phase === "restore") targetState = "unchanged (the restore transaction was rolled back)";
         throw new MoveError(failureReport(phase, err as Error, source, target, targetState, opts));
     } finally {
         // thaw: the database first (then whatever the platform restarts can write), then the platform
