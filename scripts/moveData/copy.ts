@@ -54,12 +54,22 @@ export async function restoreIntoTarget(
     file: string,
     tables: Table[],
     totalRows: number,
+    replace: boolean,
     log: Log,
 ): Promise<void> {
     const listFile = `${file}.list`;
     fs.writeFileSync(listFile, await dataEntries(tools, file, tables), { mode: 0o600 });
-    const truncate = dataTables(tables).map(qualified);
-    const prologue = truncate.length ? `TRUNCATE ${truncate.join(", ")};\n` : "";
+    const names = dataTables(tables).map(qualified);
+    // Inside the transaction: the tables locked, then (without --replace) checked again for rows the target's app
+    // may have written since the checks, then emptied.
+    const recheck = names.map((n) => `EXISTS (SELECT 1 FROM ${n})`).join(" OR ");
+    const prologue = names.length
+        ? `LOCK TABLE ${names.join(", ")} IN ACCESS EXCLUSIVE MODE;\n` +
+          (replace
+              ? ""
+              : `DO $$ BEGIN IF ${recheck} THEN RAISE EXCEPTION 'the target received rows since the checks'; END IF; END $$;\n`) +
+          `TRUNCATE ${names.join(", ")};\n`
+        : "";
 
     const reader = spawn(
         tool(tools, "pg_restore"),

@@ -14,7 +14,8 @@ export interface DbFreeze {
     othersRemaining: string[];
 }
 
-async function databaseSetting(tools: Tools, conn: Conn): Promise<string | undefined> {
+/** The database-level default_transaction_read_only ("on"/"off"), or undefined when the database sets none. */
+export async function readOnlySetting(tools: Tools, conn: Conn): Promise<string | undefined> {
     const rows = await query(
         tools,
         conn,
@@ -25,8 +26,8 @@ async function databaseSetting(tools: Tools, conn: Conn): Promise<string | undef
     return rows[0]?.[0];
 }
 
-export async function freezeDatabase(tools: Tools, conn: Conn): Promise<DbFreeze> {
-    const before = await databaseSetting(tools, conn);
+/** Freezes; returns the sessions of other roles still connected (the owner cannot end them). */
+export async function freezeDatabase(tools: Tools, conn: Conn): Promise<string[]> {
     await query(tools, conn, `ALTER DATABASE ${ident(conn.dbname)} SET default_transaction_read_only = on`);
     // The owner may end its own role's sessions; sessions already inside a transaction are ended too.
     await query(
@@ -42,7 +43,7 @@ export async function freezeDatabase(tools: Tools, conn: Conn): Promise<DbFreeze
           WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
             AND usename IS DISTINCT FROM current_user GROUP BY usename`,
     );
-    return { before, othersRemaining: others.map((r) => r[0]) };
+    return others.map((r) => r[0]);
 }
 
 /** A fresh session's view: proves the freeze holds for whatever connects now. */

@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { dump, restoreIntoScratch, restoreIntoTarget } from "./copy";
-import { DbFreeze, freezeDatabase, isReadOnly, thawDatabase, thawSql } from "./dbFreeze";
+import { DbFreeze, freezeDatabase, isReadOnly, readOnlySetting, thawDatabase, thawSql } from "./dbFreeze";
 import { dataTables, migrations, rowCounts, schemaDifferences, sequences, tableName, tables } from "./inspect";
 import { anyTools, bindirMajor, chooseMajor, describe, installedMajors, PG_ROOT, serverMajor, Tools } from "./pg";
 import { ScratchServer } from "./scratchServer";
@@ -127,8 +127,10 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
         await timed("freeze", async () => {
             await source.freezePlatform(log);
             checkAbort();
-            dbFreeze = await freezeDatabase(t, source.conn);
-            dbFrozen = true;
+            const freeze: DbFreeze = { before: await readOnlySetting(t, source.conn), othersRemaining: [] };
+            dbFreeze = freeze;
+            dbFrozen = true; // from here on, the finally block puts the setting back, even if the next call fails
+            freeze.othersRemaining = await freezeDatabase(t, source.conn);
             if (!(await isReadOnly(t, source.conn)))
                 throw new MoveError(
                     "the source database still takes writes after the freeze (a role setting overrides it?)",
@@ -136,11 +138,11 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
             log("source database: read-only for new sessions; the owner's other sessions ended");
             log(
                 `(should this process die without cleaning up, e.g. SIGKILL, put the source back by hand: ` +
-                    `${[`psql as the owner: ${thawSql(source.conn, dbFreeze.before)}`, ...source.manualThaw()].join("; ")})`,
+                    `${[`psql as the owner: ${thawSql(source.conn, freeze.before)}`, ...source.manualThaw()].join(", then ")})`,
             );
-            if (dbFreeze.othersRemaining.length)
+            if (freeze.othersRemaining.length)
                 log(
-                    `warning: sessions of other roles stay connected to the source: ${dbFreeze.othersRemaining.join(", ")}; ` +
+                    `warning: sessions of other roles stay connected to the source: ${freeze.othersRemaining.join(", ")}; ` +
                         "the owner cannot end them; their new transactions are read-only",
                 );
         });
@@ -195,7 +197,9 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
         // 5. restore into the target
         phase = "restore";
         targetState = "restore in progress (one transaction)";
-        await timed("restore", () => restoreIntoTarget(t, target.conn, dumpFile, sourceTables, report.rows, log));
+        await timed("restore", () =>
+            restoreIntoTarget(t, target.conn, dumpFile, sourceTables, report.rows, opts.replace, log),
+        );
         targetState = "holds the copy, committed, not yet verified";
 
         // 6. verify
@@ -287,12 +291,10 @@ function failureReport(
     targetState: string,
     opts: MoveOptions,
 ): string {
-    const why = err instanceof MoveError ? err.message : `${err.message}`;
-    const targetNow = phase === "restore" ? "unchanged (the restore transaction was rolled back)" : targetState;
     return [
-        `move-data failed during ${phase}: ${why}`,
+        `move-data failed during ${phase}: ${err.message}`,
         `  source (${source.platform} ${source.where}): ${phase === "check" ? "untouched" : "put back as it was unless a line above says ACTION NEEDED"}`,
-        `  target (${target.platform} ${target.where}): ${targetNow}`,
+        `  target (${target.platform} ${target.where}): ${targetState}`,
         `  next: ${NEXT[phase]}${opts.aborted() ? " (the move was stopped by a signal)" : ""}`,
     ].join("\n");
 }
