@@ -80,7 +80,7 @@ async function main() {
             "",
             "| what | time | rows/s | MB/s |",
             "| --- | --- | --- | --- |",
-            line("plain pg_dump -Fc | pg_restore (empty target)", plainSeconds),
+            line("plain pg_dump -Fc, piped into pg_restore (empty target)", plainSeconds),
             line("move-data, copy only (dump + restore in one transaction)", copySeconds),
             line("move-data, whole command (checks, freeze, restore check, verify)", toolSeconds),
             "",
