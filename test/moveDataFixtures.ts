@@ -269,7 +269,7 @@ export class Writer {
                 } catch (err) {
                     this.attempts.push({ n, ok: false, error: (err as Error).message });
                 }
-                await new Promise((r) => setTimeout(r, 5));
+                await new Promise((r) => setTimeout(r, 50));
             }
         })();
         return this;

@@ -85,6 +85,12 @@ export class ScratchServer {
             synchronous_commit: "off",
             full_page_writes: "off",
             max_connections: "100",
+            // Throwaway: no WAL for tables loaded in the transaction that created them (pg_restore
+            // --single-transaction), room for index builds, no checkpoints forced by WAL volume.
+            wal_level: "minimal",
+            max_wal_senders: "0",
+            maintenance_work_mem: "256MB",
+            max_wal_size: "4GB",
             ...this.options.settings,
         };
         const opts = [
