@@ -54,7 +54,7 @@ async function main() {
         const plainSeconds = (Date.now() - plainStarted) / 1000;
 
         // the tool, end to end
-        const reportFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bench-move-")), "report.json");
+        const reportFile = path.join(p.dir, "report.json");
         const toolStarted = Date.now();
         const run = await startMoveData(p, [
             "--from",
