@@ -214,6 +214,7 @@ export class HerokuEmulator {
         req: http.IncomingMessage,
     ): [number, unknown, Record<string, string>?] {
         const notFound: [number, unknown] = [404, { id: "not_found", message: "Couldn't find that app." }];
+        this.maintenanceRoute(method, path, body);
         let m: RegExpExecArray | null;
         if (method === "POST" && (path === "/apps" || path === "/teams/apps")) {
             if (body.name && this.app(body.name))
@@ -421,6 +422,21 @@ export class HerokuEmulator {
             return [200, { name: m[1], enabled: body.enabled }];
         }
         return [404, { id: "not_found", message: `No route ${method} /apps/${app.name}/${rest}` }];
+    }
+
+    // --- for `npm run move-data` (scripts/moveData): maintenance mode, PATCH /apps/{app} {"maintenance": bool}.
+    // The rest of that PATCH (name, build_stack) and GET /apps/{app}/config-vars, where it reads DATABASE_URL, are
+    // served by route() and appRoute() above; the body was validated against the schema in handle().
+
+    /** Every maintenance change, in order: what a test checks the move turned on and put back. */
+    maintenanceChanges: { app: string; maintenance: boolean }[] = [];
+
+    private maintenanceRoute(method: string, path: string, body: Json): void {
+        const m = /^\/apps\/([^/]+)$/.exec(path);
+        const app = m && method === "PATCH" && body?.maintenance !== undefined ? this.app(m[1]) : undefined;
+        if (!app) return;
+        app.maintenance = Boolean(body.maintenance);
+        this.maintenanceChanges.push({ app: app.name, maintenance: app.maintenance });
     }
 
     /** Range pagination as Heroku does it: `id <start>..; max=N` answers 206 with Next-Range while more remain. */

@@ -1,0 +1,142 @@
+/**
+ * What a database holds, read the same way on both sides: the applied migrations (the app's schema_migrations), the
+ * tables and their columns, row counts, a checksum over every row in primary-key order, and the sequences.
+ */
+import { Conn, ident, literal, query, Tools } from "./pg";
+
+export const MIGRATIONS_TABLE = "schema_migrations";
+
+export interface Table {
+    schema: string;
+    name: string;
+    /** Primary-key columns, in key order; empty when the table has none (then rows are ordered by their text). */
+    key: string[];
+    /** "column type" pairs in column order: the shape the schema check compares. */
+    columns: string[];
+}
+
+export const qualified = (t: { schema: string; name: string }) => `${ident(t.schema)}.${ident(t.name)}`;
+export const tableName = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+
+const USER_SCHEMAS =
+    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' " +
+    // extensions' own tables (Heroku keeps some in heroku_ext) are not the app's data
+    "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
+
+/** The app's ordinary tables (every user schema), with primary keys and columns. */
+export async function tables(tools: Tools, conn: Conn): Promise<Table[]> {
+    const rows = await query(
+        tools,
+        conn,
+        `SELECT n.nspname, c.relname,
+                coalesce((SELECT string_agg(a.attname, ',' ORDER BY k.ord)
+                            FROM pg_index i
+                            CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                           WHERE i.indrelid = c.oid AND i.indisprimary), ''),
+                (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum)
+                   FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS}
+          ORDER BY 1, 2`,
+    );
+    return rows.map(([schema, name, key, columns]) => ({
+        schema,
+        name,
+        key: key ? key.split(",") : [],
+        columns: columns ? columns.split(",") : [],
+    }));
+}
+
+/** The tables that carry the app's data: all but the migrations table (its rows are the schema check's input). */
+export const dataTables = (all: Table[]) => all.filter((t) => t.name !== MIGRATIONS_TABLE);
+
+/** Applied migrations as "version name checksum" lines, or undefined when the table does not exist. */
+export async function migrations(tools: Tools, conn: Conn, all: Table[]): Promise<string[] | undefined> {
+    const table = all.find((t) => t.name === MIGRATIONS_TABLE);
+    if (!table) return undefined;
+    const rows = await query(
+        tools,
+        conn,
+        `SELECT version || ' ' || name || ' ' || checksum FROM ${qualified(table)} ORDER BY version`,
+    );
+    return rows.map((r) => r[0]);
+}
+
+/**
+ * Where the two schemas differ: applied migrations (version, name, checksum), then tables and their columns (a
+ * change made by hand, outside the migrations). Empty when they match.
+ */
+export function schemaDifferences(
+    source: { migrations?: string[]; tables: Table[] },
+    target: { migrations?: string[]; tables: Table[] },
+): string[] {
+    const problems: string[] = [];
+    if (!source.migrations) problems.push(`the source has no ${MIGRATIONS_TABLE} table (never migrated)`);
+    if (!target.migrations) problems.push(`the target has no ${MIGRATIONS_TABLE} table (never migrated)`);
+    if (source.migrations && target.migrations) {
+        const only = (a: string[], b: string[]) => a.filter((m) => !b.includes(m));
+        for (const m of only(source.migrations, target.migrations)) problems.push(`migration only on the source: ${m}`);
+        for (const m of only(target.migrations, source.migrations)) problems.push(`migration only on the target: ${m}`);
+    }
+    const shape = (t: Table) => `${tableName(t)}(${t.columns.join(", ")}) key(${t.key.join(", ")})`;
+    const sourceShapes = source.tables.map(shape);
+    const targetShapes = target.tables.map(shape);
+    for (const s of sourceShapes) if (!targetShapes.includes(s)) problems.push(`table on the source only: ${s}`);
+    for (const s of targetShapes) if (!sourceShapes.includes(s)) problems.push(`table on the target only: ${s}`);
+    return problems;
+}
+
+export interface TableSummary {
+    table: string;
+    rows: number;
+    checksum: string;
+}
+
+/** Row text is the same on every server only with the same output settings. */
+const STABLE_OUTPUT =
+    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; " +
+    "SET extra_float_digits = 3; SET bytea_output = 'hex'; ";
+
+/**
+ * Row count and an md5 over every row (its text form) in primary-key order, computed in the server: per-row
+ * hashes are folded in chunks of 65536 rows, then the chunk hashes in order, so no value grows past PostgreSQL's
+ * 1 GB limit and only 32 bytes per table cross the network.
+ */
+export async function summarize(tools: Tools, conn: Conn, table: Table): Promise<TableSummary> {
+    const order = table.key.length ? table.key.map((k) => `t.${ident(k)}`).join(", ") : "t::text";
+    const [[rows, checksum]] = await query(
+        tools,
+        conn,
+        `${STABLE_OUTPUT}
+         WITH r AS (SELECT row_number() OVER (ORDER BY ${order}) AS n, md5(t::text) AS h FROM ONLY ${qualified(table)} t),
+              c AS (SELECT (n - 1) / 65536 AS g, count(*) AS k, md5(string_agg(h, '' ORDER BY n)) AS h FROM r GROUP BY g)
+         SELECT coalesce(sum(k), 0), coalesce(md5(string_agg(h, '' ORDER BY g)), md5('')) FROM c`,
+    );
+    return { table: tableName(table), rows: Number(rows), checksum };
+}
+
+/** Rows per data table (exact counts): the target check and the progress's denominator. */
+export async function rowCounts(tools: Tools, conn: Conn, all: Table[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const list = dataTables(all);
+    if (list.length === 0) return counts;
+    const rows = await query(
+        tools,
+        conn,
+        list.map((t) => `SELECT ${literal(tableName(t))}, count(*) FROM ONLY ${qualified(t)}`).join(" UNION ALL "),
+    );
+    for (const [name, n] of rows) counts.set(name, Number(n));
+    return counts;
+}
+
+/** Each sequence's position ("last_value is_called"), which the copy carries over with the rows. */
+export async function sequences(tools: Tools, conn: Conn): Promise<Map<string, string>> {
+    const rows = await query(
+        tools,
+        conn,
+        `SELECT schemaname || '.' || sequencename, coalesce(last_value::text, 'unset')
+           FROM pg_sequences WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+    );
+    return new Map(rows.map(([name, value]) => [name, value]));
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * A stand-in for `kubectl`, for test/moveData.test.ts and bench/moveData.ts: answers the calls `npm run move-data`
+ * makes against a cluster that is not there, from a JSON state file (KUBECTL_STAND_IN_STATE):
+ *   { "namespace", "context"?, "secretUri", "dbPort", "replicas" }
+ * - get secret actors-db-app -o json      the CloudNativePG app secret, `uri` base64-encoded as Kubernetes does
+ * - get deployment actors-web -o json     spec.replicas from the state
+ * - scale deployment/actors-web --replicas=N   writes N back
+ * - get pods -l ... -o name               one pod per replica
+ * - port-forward service/actors-db-rw :5432   a real TCP forward to 127.0.0.1:<dbPort>, printed as kubectl does
+ * Every call is appended to <state>.calls (one JSON array per line). Anything else fails, as for an unknown object.
+ */
+const fs = require("fs");
+const net = require("net");
+
+const stateFile = process.env.KUBECTL_STAND_IN_STATE;
+const state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
+const argv = process.argv.slice(2);
+fs.appendFileSync(`${stateFile}.calls`, JSON.stringify(argv) + "\n");
+
+function fail(message) {
+    process.stderr.write(`Error from server (NotFound): ${message}\n`);
+    process.exit(1);
+}
+
+let namespace = "default";
+let context;
+const args = [];
+for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--namespace" || argv[i] === "-n") namespace = argv[++i];
+    else if (argv[i] === "--context") context = argv[++i];
+    else args.push(argv[i]);
+}
+if (context !== undefined && context !== state.context) fail(`context "${context}" does not exist`);
+if (namespace !== state.namespace) fail(`namespaces "${namespace}" not found`);
+const save = () => fs.writeFileSync(stateFile, JSON.stringify(state));
+const cmd = args.join(" ");
+
+if (cmd === "get secret actors-db-app -o json") {
+    process.stdout.write(
+        JSON.stringify({
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "actors-db-app", namespace },
+            data: { uri: Buffer.from(state.secretUri).toString("base64") },
+        }),
+    );
+} else if (cmd === "get deployment actors-web -o json") {
+    process.stdout.write(
+        JSON.stringify({
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "actors-web", namespace },
+            spec: { replicas: state.replicas },
+            status: { replicas: state.replicas },
+        }),
+    );
+} else if (/^scale deployment\/actors-web --replicas=\d+$/.test(cmd)) {
+    state.replicas = Number(cmd.split("=")[1]);
+    save();
+    process.stdout.write("deployment.apps/actors-web scaled\n");
+} else if (/^get pods -l \S+ -o name$/.test(cmd)) {
+    for (let i = 0; i < state.replicas; i++) process.stdout.write(`pod/actors-web-5d9c7-${i}\n`);
+} else if (/^port-forward service\/actors-db-rw :5432( --address 127\.0\.0\.1)?$/.test(cmd)) {
+    const server = net.createServer((client) => {
+        const upstream = net.connect(state.dbPort, "127.0.0.1");
+        client.pipe(upstream).pipe(client);
+        const close = () => {
+            client.destroy();
+            upstream.destroy();
+        };
+        client.on("error", close);
+        upstream.on("error", close);
+    });
+    server.listen(0, "127.0.0.1", () => {
+        const port = server.address().port;
+        process.stdout.write(`Forwarding from 127.0.0.1:${port} -> 5432\n`);
+    });
+    process.on("SIGTERM", () => process.exit(0));
+} else {
+    fail(`the stand-in does not know: kubectl ${argv.join(" ")}`);
+}
