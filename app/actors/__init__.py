@@ -10,7 +10,6 @@ from typing import Any, Mapping
 from flask import Flask, g, request
 
 from . import logs
-from .db import Database
 from .settings import Settings
 
 log = logging.getLogger("actors")
@@ -24,15 +23,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.configure(settings.log_level)
 
     app = Flask(__name__)
-    app.config.update(JSON_SORT_KEYS=False, SETTINGS=settings, **config)
+    app.config.update(SETTINGS=settings, **config)
+    # Keys in the order the API documents them ({"actors", "next", "prev"}; id, name, ... per actor), not sorted.
     app.json.sort_keys = False
     app.json.compact = True
 
-    database = Database(settings)
-    database.open()
-    app.extensions["database"] = database
-
+    # Imported here, not at the top: gunicorn.conf.py imports this package in the arbiter, and psycopg must first be
+    # imported in a worker, after gevent has patched the standard library (see worker.py).
     from . import views
+    from .db import Database
+
+    # Connections are opened by the first requests that need them: the app starts (and /healthz answers) while the
+    # database is still unreachable.
+    app.extensions["database"] = Database(settings)
 
     app.register_blueprint(views.bp)
     views.register_error_handlers(app)

@@ -1,11 +1,15 @@
 """The connection pool and the queries the views run. Every statement text is fixed; values are parameters."""
 from __future__ import annotations
 
+import select
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg.pq import TransactionStatus
 
 from .pagination import Cursor, PageRequest
 from .settings import Settings
@@ -26,8 +30,115 @@ def _list_sql(conditions: list[str], descending: bool) -> str:
     return f"SELECT {COLUMNS} FROM actors{where} ORDER BY {order} LIMIT %(limit)s"
 
 
-# Database errors that mean "not reachable right now": the views answer 503 and the pool heals by itself.
-UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
+class PoolTimeout(psycopg.OperationalError):
+    """Every connection stayed busy for longer than the caller would wait."""
+
+
+# Database errors that mean "not reachable right now" (refused, dropped, timed out, no free connection): the views
+# answer 503 and the pool heals by itself.
+UNAVAILABLE = (psycopg.OperationalError,)
+
+
+class ConnectionPool:
+    """At most `max_size` connections per process, opened by the request that needs one.
+
+    Why not psycopg_pool: it reconnects in the background with exponential backoff (1, 2, 4, ... s), so after an
+    outage the app answered 200 again only seconds after the database did; and its checkout check costs a round trip.
+    Here nothing runs in the background: a request that finds no usable idle connection connects itself, so the first
+    request after the database accepts connections again is served. An idle connection whose server went away (a
+    restart, a failover to a new primary at the same address) has a readable socket, the server's goodbye or EOF,
+    where a healthy idle connection has nothing to read; it is dropped before use, without a round trip.
+    Thread- and greenlet-safe (under gevent the lock and condition are gevent's).
+    """
+
+    def __init__(self, conninfo: str, kwargs: dict[str, Any], max_size: int, timeout: float, max_lifetime: float):
+        self.conninfo, self.kwargs = conninfo, kwargs
+        self.max_size, self.timeout, self.max_lifetime = max_size, timeout, max_lifetime
+        self._idle: list[psycopg.Connection] = []  # most recently used last
+        self._born: dict[psycopg.Connection, float] = {}  # every open connection, idle or lent, and when it opened
+        self._waiting = 0
+        self._closed = False
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection]:
+        conn = self._checkout(self.timeout if timeout is None else timeout)
+        try:
+            yield conn
+        finally:
+            self._checkin(conn)
+
+    def _checkout(self, timeout: float) -> psycopg.Connection:
+        deadline = time.monotonic() + timeout
+        stale: list[psycopg.Connection] = []
+        try:
+            with self._cond:
+                while True:
+                    if self._closed:
+                        raise PoolTimeout("the pool is closed")
+                    while self._idle:
+                        conn = self._idle.pop()
+                        if self._usable(conn):
+                            return conn
+                        stale.append(conn)
+                        del self._born[conn]
+                    if len(self._born) < self.max_size:
+                        placeholder = object()
+                        self._born[placeholder] = time.monotonic()  # hold the slot while connecting unlocked
+                        break
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise PoolTimeout(f"no database connection free within {timeout:.1f} s")
+                    self._waiting += 1
+                    try:
+                        self._cond.wait(remaining)
+                    finally:
+                        self._waiting -= 1
+        finally:
+            for conn in stale:
+                conn.close()
+        try:
+            conn = psycopg.Connection.connect(self.conninfo, **self.kwargs)
+        except BaseException:
+            with self._cond:
+                del self._born[placeholder]
+                self._cond.notify()
+            raise
+        with self._cond:
+            self._born[conn] = self._born.pop(placeholder)
+        return conn
+
+    def _usable(self, conn: psycopg.Connection) -> bool:
+        if conn.closed or conn.broken or time.monotonic() - self._born[conn] > self.max_lifetime:
+            return False
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+        return not readable
+
+    def _checkin(self, conn: psycopg.Connection) -> None:
+        # A connection left mid-statement (an interrupted request) or broken is not reused.
+        reuse = not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE
+        with self._cond:
+            if reuse and not self._closed:
+                self._idle.append(conn)
+            else:
+                del self._born[conn]
+            self._cond.notify()
+        if not reuse or self._closed:
+            conn.close()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            for conn in idle:
+                del self._born[conn]
+            self._cond.notify_all()
+        for conn in idle:
+            conn.close()
+
+    def stats(self) -> dict[str, int]:
+        with self._cond:
+            return {"pool_size": len(self._born), "pool_available": len(self._idle), "requests_waiting": self._waiting}
 
 
 @dataclass(frozen=True)
@@ -44,24 +155,18 @@ class Database:
             settings.database_url,
             # Autocommit: each read is one round trip, not BEGIN + SELECT + COMMIT. Rows come as tuples and become
             # the API's dicts once (see _public).
-            kwargs={**settings.conninfo_kwargs, "autocommit": True},
-            min_size=1,
+            {**settings.conninfo_kwargs, "autocommit": True},
             max_size=settings.db_pool_max,
             timeout=settings.db_wait_seconds,
-            reconnect_timeout=30,
-            name="actors",
-            open=False,
+            # Reconnect now and then: credentials rotate (Heroku), and new primaries or poolers spread the load.
+            max_lifetime=3600,
         )
 
-    def open(self) -> None:
-        # Do not wait: the app starts (and /healthz answers) while the database is still unreachable.
-        self.pool.open(wait=False)
-
     def close(self) -> None:
-        self.pool.close(timeout=2)
+        self.pool.close()
 
     def stats(self) -> dict[str, int]:
-        return self.pool.get_stats()
+        return self.pool.stats()
 
     def ping(self, timeout: float) -> None:
         with self.pool.connection(timeout=timeout) as conn:

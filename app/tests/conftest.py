@@ -95,6 +95,11 @@ class PgControl:
         self._post("start")
         self.running = True
 
+    def failover(self) -> None:
+        """A new primary at the same address (a copy of the data): connections to the old one are dead."""
+        self._post("failover")
+        self.running = True
+
 
 @pytest.fixture
 def pg_control():
