@@ -1,6 +1,7 @@
 """The connection pool and the queries the views run. Every statement text is fixed; values are parameters."""
 from __future__ import annotations
 
+import collections
 import select
 import threading
 import time
@@ -56,7 +57,7 @@ class ConnectionPool:
         self.max_size, self.timeout, self.max_lifetime = max_size, timeout, max_lifetime
         self._idle: list[psycopg.Connection] = []  # most recently used last
         self._born: dict[psycopg.Connection, float] = {}  # every open connection, idle or lent, and when it opened
-        self._waiting = 0
+        self._queue: collections.deque[object] = collections.deque()  # requests waiting for a connection, in order
         self._closed = False
         self._cond = threading.Condition()
 
@@ -71,29 +72,34 @@ class ConnectionPool:
     def _checkout(self, timeout: float) -> psycopg.Connection:
         deadline = time.monotonic() + timeout
         stale: list[psycopg.Connection] = []
+        me = object()  # this request's place in the queue, once it has to wait
         try:
             with self._cond:
                 while True:
                     if self._closed:
                         raise PoolTimeout("the pool is closed")
-                    while self._idle:
-                        conn = self._idle.pop()
-                        if self._usable(conn):
-                            return conn
-                        stale.append(conn)
-                        del self._born[conn]
-                    if len(self._born) < self.max_size:
-                        placeholder = object()
-                        self._born[placeholder] = time.monotonic()  # hold the slot while connecting unlocked
-                        break
+                    # First come, first served: a request that has just arrived does not take the connection a
+                    # waiting one was woken for (under gevent that barging starved some requests for 100s of ms).
+                    if not self._queue or self._queue[0] is me:
+                        while self._idle:
+                            conn = self._idle.pop()
+                            if self._usable(conn):
+                                self._leave(me)
+                                return conn
+                            stale.append(conn)
+                            del self._born[conn]
+                        if len(self._born) < self.max_size:
+                            placeholder = object()
+                            self._born[placeholder] = time.monotonic()  # hold the slot while connecting unlocked
+                            self._leave(me)
+                            break
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
+                        self._leave(me)
                         raise PoolTimeout(f"no database connection free within {timeout:.1f} s")
-                    self._waiting += 1
-                    try:
-                        self._cond.wait(remaining)
-                    finally:
-                        self._waiting -= 1
+                    if me not in self._queue:
+                        self._queue.append(me)
+                    self._cond.wait(remaining)
         finally:
             for conn in stale:
                 conn.close()
@@ -102,11 +108,17 @@ class ConnectionPool:
         except BaseException:
             with self._cond:
                 del self._born[placeholder]
-                self._cond.notify()
+                self._cond.notify_all()
             raise
         with self._cond:
             self._born[conn] = self._born.pop(placeholder)
         return conn
+
+    def _leave(self, me: object) -> None:
+        """Leave the queue (called with the lock held); the next in line may now be served."""
+        if me in self._queue:
+            self._queue.remove(me)
+            self._cond.notify_all()
 
     def _usable(self, conn: psycopg.Connection) -> bool:
         if conn.closed or conn.broken or time.monotonic() - self._born[conn] > self.max_lifetime:
@@ -122,7 +134,7 @@ class ConnectionPool:
                 self._idle.append(conn)
             else:
                 del self._born[conn]
-            self._cond.notify()
+            self._cond.notify_all()
         if not reuse or self._closed:
             conn.close()
 
@@ -138,7 +150,11 @@ class ConnectionPool:
 
     def stats(self) -> dict[str, int]:
         with self._cond:
-            return {"pool_size": len(self._born), "pool_available": len(self._idle), "requests_waiting": self._waiting}
+            return {
+                "pool_size": len(self._born),
+                "pool_available": len(self._idle),
+                "requests_waiting": len(self._queue),
+            }
 
 
 @dataclass(frozen=True)

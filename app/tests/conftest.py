@@ -201,4 +201,5 @@ def gunicorn(seeded_url):
 
     yield start
     for server in servers:
-        server.stop()
+        # Shown by pytest when the test failed: the server's own log lines (workers booting, exiting, errors).
+        print("\n".join(line for line in server.stop().splitlines() if '"msg": "request"' not in line))
