@@ -24,8 +24,8 @@ workers = settings.web_concurrency
 worker_class = "actors.worker.DrainingGeventWorker"
 # Connections (greenlets) per worker: slow or idle clients beyond this wait in the backlog.
 worker_connections = 1000
-# For gevent workers this also bounds how long a client may take to send a request's line and headers: a slowloris
-# connection is dropped after it. Longer than most clients need, shorter than a proxy's idle timeout matters here.
+# Seconds an idle keep-alive connection stays open. For gevent workers it also bounds how long a client may take to
+# send a request's line and headers, so a slowloris connection is closed after it.
 keepalive = 5
 # Heroku SIGKILLs 30 s after SIGTERM; Kubernetes after terminationGracePeriodSeconds (30 by default).
 graceful_timeout = 20
