@@ -148,6 +148,11 @@ class ConnectionPool:
         for conn in idle:
             conn.close()
 
+    @property
+    def size(self) -> int:
+        """Connections open or opening, idle or lent (read without the lock: a snapshot)."""
+        return len(self._born)
+
     def stats(self) -> dict[str, int]:
         with self._cond:
             return {
