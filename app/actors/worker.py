@@ -117,15 +117,17 @@ class DrainingGeventWorker(_Draining, GeventWorker):
         self.drain_backlog(deadline)
         # Let what is in flight finish (keep-alive connections close after their current response once the worker is
         # no longer alive; idle ones time out after `keepalive` seconds), bounded by the grace period.
+        # The listeners stay open until then: a handler asks its listener for its address when it starts.
         finish_by = time.monotonic() + max(self.cfg.graceful_timeout - 1, 1)
         for server in self.servers:
-            server.close()
             server.pool.join(timeout=max(finish_by - time.monotonic(), 0))
         busy = sum(len(server.pool) for server in self.servers)
         if busy:
             self.log.warning("stopping with %d connection(s) still open after the grace period", busy)
             for server in self.servers:
                 server.pool.kill(timeout=1)
+        for server in self.servers:
+            server.close()
 
     def serve_queued(self, index: int) -> bool:
         server = self.servers[index]
