@@ -40,6 +40,17 @@ class PoolTimeout(psycopg.OperationalError):
 UNAVAILABLE = (psycopg.OperationalError,)
 
 
+_SLOT = object()  # handed to a waiting request instead of a connection: room to open one
+
+
+class _Waiter:
+    """A request waiting for a connection: woken once, with what it was given."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.given: object = None
+
+
 class ConnectionPool:
     """At most `max_size` connections per process, opened by the request that needs one.
 
@@ -49,7 +60,8 @@ class ConnectionPool:
     request after the database accepts connections again is served. An idle connection whose server went away (a
     restart, a failover to a new primary at the same address) has a readable socket, the server's goodbye or EOF,
     where a healthy idle connection has nothing to read; it is dropped before use, without a round trip.
-    Thread- and greenlet-safe (under gevent the lock and condition are gevent's).
+    Thread- and greenlet-safe (under gevent the lock and events are gevent's). Waiting requests are served in order,
+    each woken only when a connection (or room for one) is handed to it.
     """
 
     def __init__(self, conninfo: str, kwargs: dict[str, Any], max_size: int, timeout: float, max_lifetime: float):
@@ -57,9 +69,9 @@ class ConnectionPool:
         self.max_size, self.timeout, self.max_lifetime = max_size, timeout, max_lifetime
         self._idle: list[psycopg.Connection] = []  # most recently used last
         self._born: dict[psycopg.Connection, float] = {}  # every open connection, idle or lent, and when it opened
-        self._queue: collections.deque[object] = collections.deque()  # requests waiting for a connection, in order
+        self._queue: collections.deque[_Waiter] = collections.deque()  # requests waiting for a connection, in order
         self._closed = False
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
 
     @contextmanager
     def connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection]:
@@ -72,53 +84,64 @@ class ConnectionPool:
     def _checkout(self, timeout: float) -> psycopg.Connection:
         deadline = time.monotonic() + timeout
         stale: list[psycopg.Connection] = []
-        me = object()  # this request's place in the queue, once it has to wait
         try:
-            with self._cond:
-                while True:
-                    if self._closed:
-                        raise PoolTimeout("the pool is closed")
-                    # First come, first served: a request that has just arrived does not take the connection a
-                    # waiting one was woken for (under gevent that barging starved some requests for 100s of ms).
-                    if not self._queue or self._queue[0] is me:
-                        while self._idle:
-                            conn = self._idle.pop()
-                            if self._usable(conn):
-                                self._leave(me)
-                                return conn
-                            stale.append(conn)
-                            del self._born[conn]
-                        if len(self._born) < self.max_size:
-                            placeholder = object()
-                            self._born[placeholder] = time.monotonic()  # hold the slot while connecting unlocked
-                            self._leave(me)
-                            break
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        self._leave(me)
-                        raise PoolTimeout(f"no database connection free within {timeout:.1f} s")
-                    if me not in self._queue:
-                        self._queue.append(me)
-                    self._cond.wait(remaining)
+            with self._lock:
+                if self._closed:
+                    raise PoolTimeout("the pool is closed")
+                # First come, first served: while others wait, a newcomer queues behind them (under gevent, barging
+                # starved some requests for 100s of ms).
+                if not self._queue:
+                    while self._idle:
+                        conn = self._idle.pop()
+                        if self._usable(conn):
+                            return conn
+                        stale.append(conn)
+                        del self._born[conn]
+                    if len(self._born) < self.max_size:
+                        return self._connect_in(stale)
+                waiter = _Waiter()
+                self._queue.append(waiter)
         finally:
             for conn in stale:
                 conn.close()
+        # Woken only when it is this request's turn: handed a connection, or a free slot to open one in.
+        waiter.event.wait(max(deadline - time.monotonic(), 0))
+        with self._lock:
+            if waiter.given is None:
+                self._queue.remove(waiter)
+                raise PoolTimeout(f"no database connection free within {timeout:.1f} s")
+            if waiter.given is _SLOT:
+                return self._connect_in([])
+            return waiter.given
+
+    def _connect_in(self, stale: list[psycopg.Connection]) -> psycopg.Connection:
+        """Open a connection in a slot this request holds (called with the lock held; connects without it)."""
+        placeholder = object()
+        self._born[placeholder] = time.monotonic()
+        self._lock.release()
         try:
+            for conn in stale:
+                conn.close()
+            stale.clear()
             conn = psycopg.Connection.connect(self.conninfo, **self.kwargs)
         except BaseException:
-            with self._cond:
+            with self._lock:
                 del self._born[placeholder]
-                self._cond.notify_all()
+                self._hand_over(_SLOT)
             raise
-        with self._cond:
-            self._born[conn] = self._born.pop(placeholder)
+        finally:
+            self._lock.acquire()
+        self._born[conn] = self._born.pop(placeholder)
         return conn
 
-    def _leave(self, me: object) -> None:
-        """Leave the queue (called with the lock held); the next in line may now be served."""
-        if me in self._queue:
-            self._queue.remove(me)
-            self._cond.notify_all()
+    def _hand_over(self, what: object) -> bool:
+        """Give a connection, or a free slot, to the longest-waiting request (lock held); False if none waits."""
+        if not self._queue:
+            return False
+        waiter = self._queue.popleft()
+        waiter.given = what
+        waiter.event.set()
+        return True
 
     def _usable(self, conn: psycopg.Connection) -> bool:
         if conn.closed or conn.broken or time.monotonic() - self._born[conn] > self.max_lifetime:
@@ -128,23 +151,22 @@ class ConnectionPool:
 
     def _checkin(self, conn: psycopg.Connection) -> None:
         # A connection left mid-statement (an interrupted request) or broken is not reused.
-        reuse = not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE
-        with self._cond:
-            if reuse and not self._closed:
-                self._idle.append(conn)
-            else:
+        reuse = not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE and not self._closed
+        with self._lock:
+            if not reuse:
                 del self._born[conn]
-            self._cond.notify_all()
-        if not reuse or self._closed:
+                self._hand_over(_SLOT)
+            elif not self._hand_over(conn):
+                self._idle.append(conn)
+        if not reuse:
             conn.close()
 
     def close(self) -> None:
-        with self._cond:
+        with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
             for conn in idle:
                 del self._born[conn]
-            self._cond.notify_all()
         for conn in idle:
             conn.close()
 
@@ -154,7 +176,7 @@ class ConnectionPool:
         return len(self._born)
 
     def stats(self) -> dict[str, int]:
-        with self._cond:
+        with self._lock:
             return {
                 "pool_size": len(self._born),
                 "pool_available": len(self._idle),
