@@ -18,7 +18,15 @@ settings = load_or_exit()
 wsgi_app = "actors.wsgi:app"
 bind = f"0.0.0.0:{settings.port}"
 workers = settings.web_concurrency
-worker_class = "actors.worker.DrainingSyncWorker"
+# gevent: one greenlet per connection, so slow clients cost a greenlet each, never a worker; keep-alive. The app can
+# count on no buffering proxy in front (a LoadBalancer Service, in-cluster callers, Heroku's router streams).
+# actors.worker.DrainingSyncWorker is the one-request-per-process alternative (GUNICORN_CMD_ARGS=--worker-class=...).
+worker_class = "actors.worker.DrainingGeventWorker"
+# Connections (greenlets) per worker: slow or idle clients beyond this wait in the backlog.
+worker_connections = 1000
+# Seconds an idle keep-alive connection stays open. For gevent workers it also bounds how long a client may take to
+# send a request's line and headers, so a slowloris connection is closed after it.
+keepalive = 5
 # Heroku SIGKILLs 30 s after SIGTERM; Kubernetes after terminationGracePeriodSeconds (30 by default).
 graceful_timeout = 20
 timeout = 30

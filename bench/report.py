@@ -12,6 +12,38 @@ END = "<!-- bench:end -->"
 GOALS = [
     ("serving_vs_dev_server", "requests/s: shipped image ÷ Flask development server", "≥ 3", lambda v: v >= 3),
     ("serving_vs_pgbench", "requests/s ÷ pgbench's ceiling for the same query", "≥ 0.10", lambda v: v >= 0.10),
+    (
+        "gevent_vs_sync_rps",
+        "requests/s: shipped (gevent workers) ÷ the same image with sync workers",
+        "(contrast)",
+        lambda v: True,
+    ),
+    ("gevent_vs_sync_memory", "memory (PSS) per container: gevent ÷ sync workers", "(contrast)", lambda v: True),
+    (
+        "slow_clients_ok",
+        "plain requests answered 200 within 2 s while 200 slow-header + 200 slow-body connections are held open",
+        "≥ 0.99",
+        lambda v: v >= 0.99,
+    ),
+    ("slow_clients_ok_sync", "the same with sync workers", "(contrast)", lambda v: True),
+    (
+        "recovery_after_outage_s",
+        "seconds from PostgreSQL accepting connections again to the first 200, after an outage",
+        "≤ 2",
+        lambda v: v is not None and v <= 2,
+    ),
+    (
+        "recovery_after_failover_s",
+        "the same after a failover to a new primary at the same address (old connections dead)",
+        "≤ 2",
+        lambda v: v is not None and v <= 2,
+    ),
+    (
+        "failed_2s_after_recovery",
+        "requests sent 2 s or more after PostgreSQL accepted connections that did not get a 200 (both cases)",
+        "0",
+        lambda v: v == 0,
+    ),
     ("deep_vs_first_page", "p50: page in the last 1% ÷ first page (1M actors)", "≤ 1.3", lambda v: v <= 1.3),
     ("large_vs_small_table", "p50 first page: 1M ÷ 1k actors", "≤ 1.3", lambda v: v <= 1.3),
     ("offset_vs_keyset_deep", "database time, deep page: OFFSET ÷ keyset (contrast)", "(contrast)", lambda v: True),
@@ -24,8 +56,21 @@ GOALS = [
 ]
 
 
+def _serving(name: str, f: dict) -> str:
+    line = f"{f['rps']:.0f} req/s, p50 {f['p50_ms']:.2f} ms, p99 {f['p99_ms']:.2f} ms"
+    if "memory_mb" in f:
+        line += f", {f['memory_mb']:.0f} MB"
+    return f"| {name} | {line} |"
+
+
+def _cpu(parts: dict) -> str:
+    total = sum(parts.values())
+    return " + ".join(f"{k} {v:.3f}" for k, v in parts.items()) + f" = {total:.3f} ms"
+
+
 def table_markdown(r: dict) -> str:
     s, sc, ev, im = r["serving"], r["scale"], r["evaluation"], r["image"]
+    slow, fo = r["slow_clients"], r["failover"]
     lines = [
         f"Measured {r.get('measured_at', 'in one run')} on {r['settings']['cores']} cores; wrk {r['settings']['connections']} connections, "
         f"{r['settings']['duration_s']} s per run, {r['settings'].get('rounds', 1)} alternating rounds (ratios are medians of "
@@ -41,12 +86,34 @@ def table_markdown(r: dict) -> str:
         "",
         "| figure | value |",
         "| --- | --- |",
-        f"| shipped image (gunicorn) | {s['shipped']['rps']:.0f} req/s, p50 {s['shipped']['p50_ms']:.2f} ms, p99 {s['shipped']['p99_ms']:.2f} ms |",
-        f"| Flask development server | {s['dev_server']['rps']:.0f} req/s, p50 {s['dev_server']['p50_ms']:.2f} ms, p99 {s['dev_server']['p99_ms']:.2f} ms |",
+        _serving("shipped image (gunicorn, gevent workers); memory per container", s["shipped"]),
+        _serving("same image, gunicorn sync workers", s["sync"]),
+        _serving("Flask development server", s["dev_server"]),
         f"| pgbench, same query, same connections | {s['pgbench']['tps']:.0f} queries/s |",
-        "| serving rounds (shipped / dev server req/s) | "
-        + ", ".join(f"{x['shipped']['rps']:.0f} / {x['dev_server']['rps']:.0f}" for x in s.get("rounds", []))
+        "| serving rounds (gevent / sync / dev server req/s) | "
+        + ", ".join(
+            f"{x['shipped']['rps']:.0f} / {x['sync']['rps']:.0f} / {x['dev_server']['rps']:.0f}"
+            for x in s.get("rounds", [])
+        )
         + " |",
+        f"| CPU per request, gevent (ms) | {_cpu(s['shipped']['cpu_ms_per_request'])} |",
+        f"| CPU per request, sync (ms) | {_cpu(s['sync']['cpu_ms_per_request'])} |",
+        f"| CPU per query, pgbench (ms) | {_cpu(s['pgbench']['cpu_ms_per_query'])} |",
+        f"| 2 cores ÷ CPU per request: the most this machine allows, gevent / pgbench | "
+        f"{2000 / sum(s['shipped']['cpu_ms_per_request'].values()):.0f} / "
+        f"{2000 / sum(s['pgbench']['cpu_ms_per_query'].values()):.0f} per s |",
+        "| slow clients: plain requests OK within 2 s, gevent / sync | "
+        f"{slow['shipped']['ok_within_2s']} of {slow['shipped']['requests']} / "
+        f"{slow['sync']['ok_within_2s']} of {slow['sync']['requests']} "
+        f"(slow connections held: median {slow['shipped']['slow_connections_held_median']:.0f} / "
+        f"{slow['sync']['slow_connections_held_median']:.0f}; p99 of the OK ones, gevent: {slow['shipped']['p99_ms_of_ok']} ms) |",
+        "| database outage / failover: 503 with Retry-After while down | "
+        f"{fo['outage']['during_503_with_retry_after']} of {fo['outage']['during']} / "
+        f"{fo['failover']['during_503_with_retry_after']} of {fo['failover']['during']} |",
+        "| database outage / failover: after PostgreSQL accepts, requests not 200 | "
+        f"{fo['outage']['failed_after_recovery']} of {fo['outage']['after']} / "
+        f"{fo['failover']['failed_after_recovery']} of {fo['failover']['after']}; "
+        f"workers alive throughout: {'yes' if fo['workers_alive'] else '**no**'} |",
         f"| first / deep page p50, 1k actors | {sc['small']['first_p50_ms']:.2f} / {sc['small']['deep_p50_ms']:.2f} ms |",
         f"| first / deep page p50, 1M actors | {sc['large']['first_p50_ms']:.2f} / {sc['large']['deep_p50_ms']:.2f} ms |",
         f"| deep page in the database, keyset / OFFSET (1M) | {sc['db_keyset_deep_ms']:.3f} / {sc['db_offset_deep_ms']:.1f} ms |",
@@ -66,7 +133,8 @@ def table_markdown(r: dict) -> str:
 
 def chart_svg(r: dict) -> str:
     """Horizontal bars: each ratio against its goal line (1 = parity), log-free and dependency-free."""
-    rows = [(key, r["ratios"][key], goal) for key, _, goal, _ in GOALS]
+    # A figure that could not be measured (None: no 200 after the database came back) is drawn as 0 and fails.
+    rows = [(key, r["ratios"][key] if r["ratios"][key] is not None else 0, goal) for key, _, goal, _ in GOALS]
     width, bar_h, gap, left = 760, 22, 10, 250
     height = 40 + len(rows) * (bar_h + gap)
     scale_max = max(max(v for _, v, _ in rows), 3.5)
@@ -79,7 +147,7 @@ def chart_svg(r: dict) -> str:
     ]
     for i, (key, value, goal) in enumerate(rows):
         y = 45 + i * (bar_h + gap)
-        ok = next(g[3] for g in GOALS if g[0] == key)(value)
+        ok = next(g[3] for g in GOALS if g[0] == key)(r["ratios"][key])
         parts.append(f'<text x="10" y="{y + 15}">{key}</text>')
         parts.append(
             f'<rect x="{left}" y="{y}" width="{max(x(value) - left, 1):.1f}" height="{bar_h}" fill="{"#3b7d3b" if ok else "#b33"}"/>'

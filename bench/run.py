@@ -6,6 +6,7 @@ raw figures), bench/chart.svg, and the table between the markers in README.md; p
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -15,7 +16,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from pgserver import PgServer, free_port, wait_for_port  # noqa: E402
 from podman import BASE_IMAGE, build, env as podman_env, podman  # noqa: E402
 
 IMAGE = "localhost/actors:bench"
+SYNC_WORKER = "actors.worker.DrainingSyncWorker"
 DURATION = int(os.environ.get("BENCH_DURATION", "6"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
@@ -43,12 +47,14 @@ def log(msg: str) -> None:
 
 
 def wrk(url: str, connections: int = CONNECTIONS, duration: int = DURATION) -> dict:
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    proc = subprocess.Popen(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url], stdout=subprocess.PIPE, text=True
+    )
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"wrk failed: {out}")
 
     def ms(label: str) -> float:
         m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
@@ -63,12 +69,16 @@ def wrk(url: str, connections: int = CONNECTIONS, duration: int = DURATION) -> d
         "p99_ms": ms("99"),
         "non_2xx": int(errors.group(1)) if errors else 0,
         "socket_errors": socket_errors.group(1) if socket_errors else "",
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "client_cpu_s": usage.ru_utime + usage.ru_stime,
     }
 
 
 def pgbench(pg: PgServer, db: str, sql: str, clients: int, duration: int = DURATION) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         f.write(sql + ";\n")
+    server_cpu = cpu_seconds(postgres_pids(pg))
+    before = os.times()
     try:
         out = subprocess.run(
             [
@@ -98,10 +108,71 @@ def pgbench(pg: PgServer, db: str, sql: str, clients: int, duration: int = DURAT
         ).stdout
     finally:
         os.unlink(f.name)
+    after = os.times()
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
+    queries = tps * duration
     return {
-        "tps": float(re.search(r"tps = ([\d.]+)", out).group(1)),
+        "tps": tps,
         "latency_ms": float(re.search(r"latency average = ([\d.]+) ms", out).group(1)),
+        "cpu_ms_per_query": {
+            "postgres": round((cpu_seconds(postgres_pids(pg)) - server_cpu) / queries * 1000, 4),
+            "pgbench": round(
+                (after.children_user + after.children_system - before.children_user - before.children_system)
+                / queries
+                * 1000,
+                4,
+            ),
+        },
     }
+
+
+def descendants(root: int) -> list[int]:
+    """`root` and every process below it (host PIDs, from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            # utime, stime, and those of its children that ended (PostgreSQL's backends come and go with pgbench's
+            # connections; the postmaster reaps them, so their time lands in its cutime and cstime).
+            total += sum(int(v) for v in fields[11:15])
+        except (OSError, IndexError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def memory_mb(pids: list[int]) -> float:
+    """Proportional set size (shared pages split between the processes that map them), summed."""
+    total_kb = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                total_kb += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            continue
+    return round(total_kb / 1024, 1)
+
+
+def postgres_pids(pg: PgServer) -> list[int]:
+    with open(f"{pg.data}/postmaster.pid") as f:
+        return descendants(int(f.readline()))
 
 
 def cursor(sort_name: str, actor_id: int) -> str:
@@ -112,8 +183,12 @@ def cursor(sort_name: str, actor_id: int) -> str:
 class App:
     """The shipped image (or the Flask development server from it) on 127.0.0.1."""
 
-    def __init__(self, database_url: str, dev_server: bool = False, extra_env: dict | None = None):
+    def __init__(
+        self, database_url: str, dev_server: bool = False, extra_env: dict | None = None, sync_workers: bool = False
+    ):
         self.port = free_port()
+        if sync_workers:  # the same image with gunicorn's (draining) sync workers instead of gevent
+            extra_env = {**(extra_env or {}), "GUNICORN_CMD_ARGS": f"--worker-class={SYNC_WORKER}"}
         self.name = f"actors-bench-{self.port}"
         env = {"DATABASE_URL": database_url, "PORT": str(self.port), **(extra_env or {})}
         env_args = [a for k, v in env.items() for a in ("-e", f"{k}={v}")]
@@ -146,6 +221,10 @@ class App:
                     break
             except OSError:
                 time.sleep(0.1)
+
+    def pids(self) -> list[int]:
+        """The container's processes: gunicorn's arbiter (PID 1 inside) and its workers, or the dev server."""
+        return descendants(int(podman("inspect", "--format", "{{.State.Pid}}", self.name).stdout.strip()))
 
     def stop(self) -> None:
         podman("rm", "-f", "-t", "5", self.name, check=False)
@@ -190,6 +269,174 @@ def deep_cursor(pg: PgServer, db: str) -> str:
     row = pg.psql(f"SELECT sort_name, id FROM actors ORDER BY sort_name, id OFFSET {int(n * 0.99)} LIMIT 1", db).strip()
     sort_name, actor_id = row.rsplit("|", 1)
     return cursor(sort_name, int(actor_id))
+
+
+def measured_wrk(pg: PgServer, app: App, url: str) -> dict:
+    """wrk against `app`, with the CPU time the app, PostgreSQL and wrk spent per request meanwhile."""
+    app_pids, pg_pids = app.pids(), postgres_pids(pg)
+    app_cpu, pg_cpu = cpu_seconds(app_pids), cpu_seconds(pg_pids)
+    result = wrk(url)
+    n = max(result["requests"], 1)
+    result["cpu_ms_per_request"] = {
+        "app": round((cpu_seconds(app_pids) - app_cpu) / n * 1000, 4),
+        "postgres": round((cpu_seconds(postgres_pids(pg)) - pg_cpu) / n * 1000, 4),
+        "wrk": round(result.pop("client_cpu_s") / n * 1000, 4),
+    }
+    return result
+
+
+class SlowClients:
+    """Holds `count` slow-header (slowloris) and `count` slow-body connections open against 127.0.0.1:port, each
+    trickling a byte or a header line every second, and opens a new one whenever the server closes one."""
+
+    FIRST = {
+        "header": b"GET /api/actors HTTP/1.1\r\nHost: bench\r\n",
+        "body": b"POST /api/actors HTTP/1.1\r\nHost: bench\r\nContent-Length: 1000000\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n\r\n",
+    }
+    NEXT = {"header": b"X-Slow: 1\r\n", "body": b"a"}
+
+    def __init__(self, port: int, count: int = 200):
+        self.port, self.count = port, count
+        self.open = {"header": 0, "body": 0}
+        self.closed_by_server = 0
+        self._stop = threading.Event()
+
+    async def _hold(self, kind: str) -> None:
+        while not self._stop.is_set():
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            except OSError:
+                await asyncio.sleep(0.2)
+                continue
+            self.open[kind] += 1
+            try:
+                writer.write(self.FIRST[kind])
+                while not self._stop.is_set():
+                    try:
+                        if await asyncio.wait_for(reader.read(65536), 1.0) == b"":
+                            self.closed_by_server += 1
+                            break
+                    except asyncio.TimeoutError:
+                        writer.write(self.NEXT[kind])
+                        await writer.drain()
+            except OSError:
+                self.closed_by_server += 1
+            finally:
+                self.open[kind] -= 1
+                writer.close()
+
+    async def _main(self) -> None:
+        await asyncio.gather(*(self._hold(kind) for kind in ("header", "body") for _ in range(self.count)))
+
+    def __enter__(self) -> "SlowClients":
+        self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while sum(self.open.values()) < 2 * self.count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+
+def timed_get(url: str, timeout: float) -> tuple[float, float, int | None, str | None]:
+    """(sent, answered, status or None, Retry-After) of one plain GET on a new connection."""
+    sent = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            response.read()
+            return sent, time.monotonic(), response.status, response.headers.get("Retry-After")
+    except urllib.error.HTTPError as error:
+        return sent, time.monotonic(), error.code, error.headers.get("Retry-After")
+    except OSError:
+        return sent, time.monotonic(), None, None
+
+
+def slow_clients_bench(app: App, seconds: float = 10, clients: int = 4, limit_s: float = 2.0) -> dict:
+    """Plain requests (each on a new connection, `clients` at a time) while SlowClients holds 200 + 200 connections:
+    how many got a 200 within `limit_s`."""
+    url = f"{app.base}/api/actors?limit=25"
+    results: list[tuple] = []
+    with SlowClients(app.port) as slow:
+        held: list[int] = []
+
+        def plain() -> None:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                results.append(timed_get(url, limit_s))
+
+        threads = [threading.Thread(target=plain) for _ in range(clients)]
+        for t in threads:
+            t.start()
+        while any(t.is_alive() for t in threads):
+            held.append(sum(slow.open.values()))
+            time.sleep(0.5)
+        closed = slow.closed_by_server
+    ok = [r for r in results if r[2] == 200 and r[1] - r[0] <= limit_s]
+    latencies = sorted(r[1] - r[0] for r in ok)
+    return {
+        "requests": len(results),
+        "ok_within_2s": len(ok),
+        "ok_ratio": round(len(ok) / max(len(results), 1), 3),
+        "p99_ms_of_ok": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1) if latencies else None,
+        "slow_connections_held_median": statistics.median(held) if held else 0,
+        "slow_connections_closed_by_server": closed,
+    }
+
+
+def failover_bench(outage_s: float = 2.0, after_s: float = 4.0) -> dict:
+    """The database stops and comes back (outage), then stops and a copy of it starts on the same port (failover, the
+    old connections dead). A client sends a plain request every 10 ms throughout; recovery is the time from
+    PostgreSQL accepting connections (pg_isready) to the first 200."""
+    log("failover: database outage and failover to a new primary at the same address, under a steady client")
+    out: dict = {}
+    with PgServer() as pg:
+        url = create_db(pg, "failover", SMALL)
+        app = App(url)
+        try:
+            workers = set(app.pids())
+            for scenario in ("outage", "failover"):
+                records: list[tuple] = []
+                stop = threading.Event()
+
+                def probe() -> None:
+                    while not stop.is_set():
+                        records.append(timed_get(f"{app.base}/api/actors?limit=5", 1.0))
+                        time.sleep(0.01)
+
+                thread = threading.Thread(target=probe)
+                thread.start()
+                time.sleep(1.0)
+                pg.stop()
+                down = time.monotonic()
+                time.sleep(outage_s)
+                restarted = time.monotonic()
+                pg.start(wait=False) if scenario == "outage" else pg.failover(wait=False)
+                while not pg.accepting():
+                    time.sleep(0.01)
+                up = time.monotonic()
+                time.sleep(after_s)
+                stop.set()
+                thread.join()
+                during = [r for r in records if r[0] >= down and r[1] <= restarted]
+                after = [r for r in records if r[0] >= up]
+                first_ok = next((r[1] for r in after if r[2] == 200), None)
+                out[scenario] = {
+                    "recovery_s": round(max(first_ok - up, 0.0), 3) if first_ok else None,
+                    "during": len(during),
+                    "during_503_with_retry_after": sum(1 for r in during if r[2] == 503 and r[3]),
+                    "after": len(after),
+                    "failed_after_recovery": sum(1 for r in after if r[2] != 200),
+                    "failed_after_2s": sum(1 for r in after if r[0] >= up + 2 and r[2] != 200),
+                    "restart_to_accepting_s": round(up - restarted, 3),
+                }
+            out["workers_alive"] = set(app.pids()) == workers
+        finally:
+            app.stop()
+    return out
 
 
 def image_bench() -> dict:
@@ -319,41 +566,61 @@ def main() -> int:
         small = create_db(pg, "bench_small", SMALL)
         large = create_db(pg, "bench_large", LARGE)
 
-        log("serving: shipped image vs the Flask development server vs pgbench's ceiling, in alternating rounds")
+        log("serving: shipped image (gevent) vs sync workers vs the Flask dev server vs pgbench, alternating rounds")
         path = "/api/actors?limit=25"
-        app, dev = App(small), App(small, dev_server=True)
+        servers = {
+            "shipped": App(small),
+            "sync": App(small, sync_workers=True),
+            "dev_server": App(small, dev_server=True),
+        }
         rounds: list[dict] = []
         try:
-            wrk(f"{app.base}{path}", duration=2)  # warm up both
-            wrk(f"{dev.base}{path}", duration=2)
+            for server in servers.values():  # warm up
+                wrk(f"{server.base}{path}", duration=2)
             for _ in range(ROUNDS):
                 # Back to back, so each ratio compares figures taken under the same machine load.
-                rounds.append(
-                    {
-                        "shipped": wrk(f"{app.base}{path}"),
-                        "dev_server": wrk(f"{dev.base}{path}"),
-                        "pgbench": pgbench(pg, "bench_small", LIST_SQL, CONNECTIONS),
-                    }
-                )
+                one = {name: measured_wrk(pg, server, f"{server.base}{path}") for name, server in servers.items()}
+                one["pgbench"] = pgbench(pg, "bench_small", LIST_SQL, CONNECTIONS)
+                rounds.append(one)
+            memory = {name: memory_mb(server.pids()) for name, server in servers.items()}
         finally:
-            app.stop()
-            dev.stop()
+            for server in servers.values():
+                server.stop()
         med = lambda key, field: statistics.median(r[key][field] for r in rounds)  # noqa: E731
-        serving = {"rps": med("shipped", "rps"), "p50_ms": med("shipped", "p50_ms"), "p99_ms": med("shipped", "p99_ms")}
-        dev_serving = {
-            "rps": med("dev_server", "rps"),
-            "p50_ms": med("dev_server", "p50_ms"),
-            "p99_ms": med("dev_server", "p99_ms"),
+        figures = {
+            name: {
+                **{field: med(name, field) for field in ("rps", "p50_ms", "p99_ms")},
+                "memory_mb": memory[name],
+                "cpu_ms_per_request": {
+                    part: statistics.median(r[name]["cpu_ms_per_request"][part] for r in rounds)
+                    for part in ("app", "postgres", "wrk")
+                },
+            }
+            for name in servers
         }
-        ceiling = {"tps": med("pgbench", "tps")}
         results["serving"] = {
-            "shipped": serving,
-            "dev_server": dev_serving,
-            "pgbench": ceiling,
+            **figures,
+            "pgbench": {
+                "tps": med("pgbench", "tps"),
+                "cpu_ms_per_query": {
+                    part: statistics.median(r["pgbench"]["cpu_ms_per_query"][part] for r in rounds)
+                    for part in ("postgres", "pgbench")
+                },
+            },
             "rounds": rounds,
             "ratio_vs_dev_server": statistics.median(r["shipped"]["rps"] / r["dev_server"]["rps"] for r in rounds),
             "ratio_vs_pgbench": statistics.median(r["shipped"]["rps"] / r["pgbench"]["tps"] for r in rounds),
+            "ratio_vs_sync": statistics.median(r["shipped"]["rps"] / r["sync"]["rps"] for r in rounds),
         }
+
+        log("slow clients: 200 slow-header and 200 slow-body connections held open; plain requests meanwhile")
+        results["slow_clients"] = {}
+        for name, sync in (("shipped", False), ("sync", True)):
+            server = App(small, sync_workers=sync)
+            try:
+                results["slow_clients"][name] = slow_clients_bench(server)
+            finally:
+                server.stop()
 
         log("scale: first page and a page in the last 1%, 1k and 1M actors; OFFSET beside keyset")
         scale: dict = {}
@@ -385,12 +652,23 @@ def main() -> int:
         results["scale"] = scale
         log("profile: where one request's time goes")
         results["profile"] = profile_request(small)
+    results["failover"] = failover_bench()
     results["evaluation"] = eval_bench()
 
     ev = results["evaluation"]
     results["ratios"] = {
         "serving_vs_dev_server": round(results["serving"]["ratio_vs_dev_server"], 2),
         "serving_vs_pgbench": round(results["serving"]["ratio_vs_pgbench"], 3),
+        "gevent_vs_sync_rps": round(results["serving"]["ratio_vs_sync"], 2),
+        "gevent_vs_sync_memory": round(
+            results["serving"]["shipped"]["memory_mb"] / results["serving"]["sync"]["memory_mb"], 2
+        ),
+        "slow_clients_ok": results["slow_clients"]["shipped"]["ok_ratio"],
+        "slow_clients_ok_sync": results["slow_clients"]["sync"]["ok_ratio"],
+        "recovery_after_outage_s": results["failover"]["outage"]["recovery_s"],
+        "recovery_after_failover_s": results["failover"]["failover"]["recovery_s"],
+        "failed_2s_after_recovery": results["failover"]["outage"]["failed_after_2s"]
+        + results["failover"]["failover"]["failed_after_2s"],
         "deep_vs_first_page": round(scale["large"]["deep_p50_ms"] / scale["large"]["first_p50_ms"], 2),
         "large_vs_small_table": round(scale["large"]["first_p50_ms"] / scale["small"]["first_p50_ms"], 2),
         "offset_vs_keyset_deep": round(scale["db_offset_deep_ms"] / scale["db_keyset_deep_ms"], 1),

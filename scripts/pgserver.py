@@ -31,6 +31,9 @@ class PgServer:
         self.bindir = _bindir()
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="actors-pg-")
+        self.data = f"{self.dir}/data"
+        self.failovers = 0
+        self.running = False
         self._as_postgres = os.geteuid() == 0
         if self._as_postgres:
             pw = pwd.getpwnam("postgres")
@@ -38,7 +41,7 @@ class PgServer:
         self._run(
             "initdb",
             "-D",
-            f"{self.dir}/data",
+            self.data,
             "-U",
             "postgres",
             "-A",
@@ -50,20 +53,43 @@ class PgServer:
         )
 
     def _run(self, tool: str, *args: str) -> None:
-        cmd = [f"{self.bindir}/{tool}", *args]
+        cmd = [tool if tool.startswith("/") else f"{self.bindir}/{tool}", *args]
         if self._as_postgres:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-    def start(self) -> None:
+    def start(self, wait: bool = True) -> None:
+        """Start the server; with wait=False return at once (see `accepting`)."""
         opts = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-        self._run("pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/log", "-w", "-o", opts, "start")
+        self._run("pg_ctl", "-D", self.data, "-l", f"{self.dir}/log", "-w" if wait else "-W", "-o", opts, "start")
+        self.running = True
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop")
+        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+        self.running = False
+
+    def failover(self, wait: bool = True) -> None:
+        """A new primary at the same address: stop this server, start a copy of its data directory on the same port.
+
+        Every connection to the old server is dead; the data (as a synchronous replica would have it) is all there.
+        Works on a stopped server too (an outage that ends in a failover).
+        """
+        if self.running:
+            self.stop()
+        self.failovers += 1
+        previous, self.data = self.data, f"{self.dir}/data-{self.failovers}"
+        self._run("/bin/cp", "-a", previous, self.data)
+        shutil.rmtree(previous)
+        self.start(wait)
+
+    def accepting(self) -> bool:
+        """Whether the server accepts connections now (pg_isready)."""
+        return (
+            subprocess.run([f"{self.bindir}/pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.port)]).returncode == 0
+        )
 
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"

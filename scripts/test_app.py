@@ -21,11 +21,12 @@ APP_IMAGE = "localhost/actors:under-test"
 
 
 def control_server(pg: PgServer) -> ThreadingHTTPServer:
-    """POST /stop and /start let tests inside the container take the database down and bring it back."""
+    """POST /stop and /start let tests inside the container take the database down and bring it back; POST /failover
+    replaces it with a new primary (a copy of its data) at the same address."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802
-            action = {"/stop": pg.stop, "/start": pg.start}.get(self.path)
+            action = {"/stop": pg.stop, "/start": pg.start, "/failover": pg.failover}.get(self.path)
             if action is None:
                 self.send_error(404)
                 return

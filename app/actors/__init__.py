@@ -10,7 +10,6 @@ from typing import Any, Mapping
 from flask import Flask, g, request
 
 from . import logs
-from .db import Database
 from .settings import Settings
 
 log = logging.getLogger("actors")
@@ -24,15 +23,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.configure(settings.log_level)
 
     app = Flask(__name__)
-    app.config.update(JSON_SORT_KEYS=False, SETTINGS=settings, **config)
+    app.config.update(SETTINGS=settings, **config)
+    # Keys in the order the API documents them ({"actors", "next", "prev"}; id, name, ... per actor), not sorted.
     app.json.sort_keys = False
     app.json.compact = True
 
-    database = Database(settings)
-    database.open()
-    app.extensions["database"] = database
-
+    # Imported here, not at the top: gunicorn.conf.py imports this package in the arbiter, and psycopg must first be
+    # imported in a worker, after gevent has patched the standard library (see worker.py).
     from . import views
+    from .db import Database
+
+    # Connections are opened by the first requests that need them: the app starts (and /healthz answers) while the
+    # database is still unreachable.
+    app.extensions["database"] = Database(settings)
 
     app.register_blueprint(views.bp)
     views.register_error_handlers(app)
@@ -44,7 +47,7 @@ def _instrument(app: Flask) -> None:
     # Imported here, not at the top: gunicorn.conf.py imports this package before the metrics directory exists.
     from . import metrics
 
-    pool_observed = [float("-inf")]
+    pool_observed = [float("-inf"), -1]  # when, and the pool's size then
     # Metric children by (method, route, status): label lookups once, not on every request. Bounded: routes are the
     # app's rules (or "unmatched"), and methods and statuses are few.
     children: dict[tuple[str, str, int], tuple] = {}
@@ -67,9 +70,11 @@ def _instrument(app: Flask) -> None:
                 children[key] = pair
         pair[0].inc()
         pair[1].observe(elapsed)
-        # Pool gauges change slowly: refresh them at most once a second per worker, not on every request.
-        if g.started - pool_observed[0] > 1.0:
-            pool_observed[0] = g.started
+        # Pool gauges: refreshed at most once a second per worker, not on every request, and whenever the number of
+        # connections changed (connections open on demand: a worker's first requests may need none).
+        size = app.extensions["database"].pool.size
+        if g.started - pool_observed[0] > 1.0 or size != pool_observed[1]:
+            pool_observed[:] = [g.started, size]
             metrics.observe_pool(app.extensions["database"].stats())
         response.headers["X-Request-ID"] = g.get("request_id", "")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

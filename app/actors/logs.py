@@ -39,9 +39,6 @@ def configure(level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # psycopg_pool logs every connection handed out and returned at INFO (several lines per request); its warnings
-    # (failed reconnects) and errors stay.
-    logging.getLogger("psycopg.pool").setLevel(max(root.level, logging.WARNING))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 

@@ -1,47 +1,138 @@
-"""A gunicorn sync worker that answers what is already queued before it stops.
+"""gunicorn workers that answer what is already queued before they stop.
 
-Stock sync and gthread workers stop accepting as soon as SIGTERM arrives, and the connections still waiting in the
-listen backlog are reset when the last process holding the socket exits (gunicorn issues #2529, #3380). Here a
-worker that has been told to stop first accepts and serves every connection already queued (until the backlog is
-empty, for at most DRAIN_SECONDS), then exits, so no request sent before the signal fails. The bound keeps a worker
-from serving a steady stream of new connections for the whole grace period.
+Stock workers stop accepting as soon as SIGTERM arrives, and the connections still waiting in the listen backlog are
+reset when the last process holding the socket exits (gunicorn issues #2529, #3380). Here a worker that has been told
+to stop first accepts and serves every connection already queued (until the backlog is empty, for at most
+DRAIN_SECONDS), then exits, so no request sent before the signal fails. The bound keeps a worker from serving a steady
+stream of new connections for the whole grace period.
+
+DrainingGeventWorker is the one the image runs: one greenlet per connection, so slow clients (slowloris headers, slow
+bodies) hold a greenlet each and never a whole worker, which a sync worker cannot avoid without a buffering proxy in
+front. DrainingSyncWorker is kept for comparison (the benchmark runs both) and as a fallback.
 """
 from __future__ import annotations
 
 import errno
+import functools
+import os
+import sys
 import time
 
+from gunicorn.workers.ggevent import GeventWorker
 from gunicorn.workers.sync import SyncWorker
 
-_EMPTY = (errno.EAGAIN, errno.EWOULDBLOCK)
 # A full backlog (gunicorn's default 2048) is served in well under this at this app's speed.
 DRAIN_SECONDS = 5.0
+# The exit code gunicorn's arbiter reads as "the worker failed to boot": it stops instead of restarting it forever.
+BOOT_ERROR = 3
 
 
-class DrainingSyncWorker(SyncWorker):
-    def run(self) -> None:
-        super().run()
-        self.drain_backlog()
+class _Draining:
+    """The drain loop shared by both workers; each says how to take one queued connection (`serve_queued`)."""
 
-    def drain_backlog(self) -> None:
-        # A worker orphaned by a dead arbiter has nobody to hand the socket back to: just exit.
-        if not self.is_parent_alive():
-            return
+    def drain_deadline(self) -> float:
         # Never past the arbiter's SIGKILL at graceful_timeout.
-        deadline = time.monotonic() + min(DRAIN_SECONDS, max(self.cfg.graceful_timeout - 2, 1))
+        return time.monotonic() + min(DRAIN_SECONDS, max(self.cfg.graceful_timeout - 2, 1))
+
+    def drain_backlog(self, deadline: float) -> None:
+        # A worker orphaned by a dead arbiter has nobody to hand the socket back to: just exit.
+        if self.ppid != os.getppid():
+            return
         served = 0
-        for listener in self.sockets:
-            listener.setblocking(False)
+        for index in range(len(self.sockets)):
             while time.monotonic() < deadline:
                 self.notify()
-                try:
-                    self.accept(listener)
-                except OSError as exc:
-                    if exc.errno in _EMPTY:
-                        break
-                    if exc.errno == errno.ECONNABORTED:
-                        continue
-                    raise
+                if not self.serve_queued(index):
+                    break
                 served += 1
         if served:
             self.log.info("served %d queued connection(s) before stopping", served)
+
+    def serve_queued(self, index: int) -> bool:
+        """Take one connection from listener `index` without waiting; False when none is queued."""
+        raise NotImplementedError
+
+
+class DrainingSyncWorker(_Draining, SyncWorker):
+    def run(self) -> None:
+        super().run()
+        for listener in self.sockets:
+            listener.setblocking(False)
+        self.drain_backlog(self.drain_deadline())
+
+    def serve_queued(self, index: int) -> bool:
+        while True:
+            try:
+                self.accept(self.sockets[index])
+                return True
+            except OSError as exc:
+                if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                    return False
+                if exc.errno != errno.ECONNABORTED:
+                    raise
+
+
+class DrainingGeventWorker(_Draining, GeventWorker):
+    """gunicorn's gevent worker (gunicorn's own HTTP parser, keep-alive) with the drain on SIGTERM.
+
+    psycopg picks its wait function when it is first imported: it must be imported after gevent has patched the
+    standard library, or every database wait would block the whole worker. The worker checks this at start.
+    """
+
+    def init_process(self) -> None:
+        if "psycopg" in sys.modules:
+            # The arbiter imported it (a module imported from gunicorn.conf.py): refuse rather than serve blocking.
+            self.log.error("psycopg was imported before gevent patched the standard library; refusing to start")
+            sys.exit(BOOT_ERROR)
+        super().init_process()
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        import psycopg.waiting
+
+        if getattr(psycopg.waiting, "wait_c", None) is psycopg.waiting.wait:
+            self.log.error("psycopg waits with wait_c, which blocks gevent's hub; refusing to start")
+            sys.exit(BOOT_ERROR)
+
+    def run(self) -> None:
+        import gevent
+        from gevent.pool import Pool
+        from gevent.server import StreamServer
+
+        self.servers = []
+        for listener in self.sockets:
+            handle = functools.partial(self.handle, listener)
+            server = StreamServer(listener, handle=handle, spawn=Pool(self.worker_connections))
+            if self.cfg.workers > 1:
+                server.max_accept = 1  # leave the rest of a burst to the other workers
+            server.start()
+            self.servers.append(server)
+        while self.alive:
+            self.notify()
+            gevent.sleep(0.5)
+
+        deadline = self.drain_deadline()
+        for server in self.servers:
+            server.stop_accepting()
+        self.drain_backlog(deadline)
+        # Let what is in flight finish (keep-alive connections close after their current response once the worker is
+        # no longer alive; idle ones time out after `keepalive` seconds), bounded by the grace period.
+        # The listeners stay open until then: a handler asks its listener for its address when it starts.
+        finish_by = time.monotonic() + max(self.cfg.graceful_timeout - 1, 1)
+        for server in self.servers:
+            server.pool.join(timeout=max(finish_by - time.monotonic(), 0))
+        busy = sum(len(server.pool) for server in self.servers)
+        if busy:
+            self.log.warning("stopping with %d connection(s) still open after the grace period", busy)
+            for server in self.servers:
+                server.pool.kill(timeout=1)
+        for server in self.servers:
+            server.close()
+
+    def serve_queued(self, index: int) -> bool:
+        server = self.servers[index]
+        queued = server.do_read()  # None when nothing is waiting (the listener is non-blocking under gevent)
+        if not queued:
+            return False
+        server.do_handle(*queued)
+        return True

@@ -95,6 +95,11 @@ class PgControl:
         self._post("start")
         self.running = True
 
+    def failover(self) -> None:
+        """A new primary at the same address (a copy of the data): connections to the old one are dead."""
+        self._post("failover")
+        self.running = True
+
 
 @pytest.fixture
 def pg_control():
@@ -196,4 +201,5 @@ def gunicorn(seeded_url):
 
     yield start
     for server in servers:
-        server.stop()
+        # Shown by pytest when the test failed: the server's own log lines (workers booting, exiting, errors).
+        print("\n".join(line for line in server.stop().splitlines() if '"msg": "request"' not in line))

@@ -160,7 +160,7 @@ def test_page_follows_next_and_previous(client):
 
 def test_page_search_and_bad_input_is_html(client):
     found = client.get("/?q=yuki").get_data(as_text=True)
-    assert found.count("<tr><td>") == 10 and "Yuki " in found
+    assert found.count('<td><a href="/api/actors/') == 10 and "Yuki " in found
     bad = client.get("/?limit=1000")
     assert bad.status_code == 400 and bad.mimetype == "text/html"
     assert "limit" in bad.get_data(as_text=True)

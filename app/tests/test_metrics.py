@@ -25,7 +25,7 @@ def test_metrics_are_summed_across_workers(gunicorn):
     for _ in range(6):  # whichever worker answers the scrape, the totals are the same
         status, headers, body = http("GET", f"{server.base}/metrics")
         text = body.decode()
-        assert status == 200 and headers["Content-Type"].startswith("text/plain")
+        assert status == 200 and headers["Content-Type"].startswith("text/plain"), body[:2000]
         assert samples(text, "actors_http_requests_total", route="/api/actors", status="200") == 120
         assert samples(text, "actors_http_request_duration_seconds_count", route="/api/actors") == 120
         assert samples(text, "actors_db_pool_connections", state="size") >= 1
