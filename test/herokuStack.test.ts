@@ -82,6 +82,8 @@ describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
         expect(full.one(T("HerokuAppFeature")).inputs).toMatchObject({ feature: "preboot", enabled: true });
         expect(full.byType(T("HerokuLogDrain"))).toHaveLength(1);
         expect(full.outputs.url.value).toBe("https://actors.example.com/");
+        expect(full.outputs.dnsTarget).toBeDefined(); // the domain's DNS target, for the CNAME/ALIAS record
+        expect(plain.outputs.dnsTarget).toBeUndefined();
         for (const name of ["HerokuDomain", "HerokuAppFeature", "HerokuLogDrain"])
             expect(plain.byType(T(name))).toHaveLength(0);
     });
