@@ -1,10 +1,9 @@
-import * as path from "path";
 import { AppImage, appImageArgs } from "./components/appImage";
 import { loadSettings } from "./components/config";
 import { deployStack } from "./components/stacks";
 
 const settings = loadSettings();
-const appImage = new AppImage("app", appImageArgs(settings, path.join(__dirname, "app")));
+const appImage = new AppImage("app", appImageArgs(settings, "app"));
 const deployed = deployStack(settings, appImage);
 
 export const url = deployed.url;
