@@ -7,6 +7,8 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { ChildProcess, execFile, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 
@@ -172,4 +174,22 @@ export class DynamicPlugin {
         req.setProperties(Struct.fromJavaScript(oldOutputs));
         await this.call("delete", req);
     }
+}
+
+/**
+ * A throwaway copy of the project (its TypeScript, tsconfig and package.json) whose node_modules links every installed
+ * package of `root`, without the Heroku provider package: tests build that package into it, or not, themselves.
+ */
+export function projectCopy(root: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "actors-project-"));
+    for (const entry of ["components", "index.ts", "tsconfig.json", "package.json"])
+        fs.cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
+    fs.mkdirSync(path.join(dir, "node_modules"));
+    for (const name of fs.readdirSync(path.join(root, "node_modules")))
+        if (name !== "actors-heroku-provider")
+            fs.symlinkSync(
+                fs.realpathSync(path.join(root, "node_modules", name)),
+                path.join(dir, "node_modules", name),
+            );
+    return dir;
 }

@@ -1,23 +1,28 @@
 /**
  * The Heroku provider through Pulumi's real dynamic-provider plugin, with the engine's semantics (Check: old inputs;
  * Diff/Update/Delete: old outputs; `__provider` in every bag), against the Platform API emulator. Here the provider
- * is serialized by value (the provider package is not installed in this tree); test/herokuProviderPackage.test.ts
- * does the same with the package captured by reference.
+ * is serialized by value: in a copy of the project without the provider package (what `npm ci --ignore-scripts`
+ * leaves, or an edit of components/heroku not yet rebuilt); test/herokuProviderPackage.test.ts does the same with the
+ * package captured by reference.
  */
-import { DynamicPlugin, serializeHerokuProvider } from "./dynamicPlugin";
+import * as fs from "fs";
+import { DynamicPlugin, projectCopy, serializeHerokuProvider } from "./dynamicPlugin";
 import { HerokuEmulator } from "./herokuEmulator";
 import { ROOT } from "./helpers";
 
 let emulator: HerokuEmulator;
 let plugin: DynamicPlugin;
 let provider: string;
+let project: string;
 
 beforeAll(async () => {
-    provider = await serializeHerokuProvider(ROOT);
+    project = projectCopy(ROOT);
+    provider = await serializeHerokuProvider(project);
 });
+afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
 beforeEach(async () => {
     emulator = await new HerokuEmulator().start();
-    plugin = await new DynamicPlugin(ROOT, { HEROKU_API_URL: emulator.url, HEROKU_API_KEY: "" }).start();
+    plugin = await new DynamicPlugin(project, { HEROKU_API_URL: emulator.url, HEROKU_API_KEY: "" }).start();
     await plugin.configure({ "actors:herokuApiKey": emulator.apiKey });
 });
 afterEach(async () => {

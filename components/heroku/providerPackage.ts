@@ -44,10 +44,10 @@ export function sourceHash(dir: string): string {
  * The installed package's entry module when it was built from exactly the sources in `sourceDir`, or the reason it
  * cannot be used. Resolved from the working directory, as the plugin resolves it (Pulumi runs both in the project).
  */
-export function installedProviderPackage(sourceDir: string = __dirname): object | string {
+export function installedProviderPackage(sourceDir = __dirname, projectDir = process.cwd()): object | string {
     let dir: string;
     try {
-        dir = path.dirname(require.resolve(`${PROVIDER_PACKAGE}/package.json`, { paths: [process.cwd()] }));
+        dir = path.dirname(require.resolve(`${PROVIDER_PACKAGE}/package.json`, { paths: [projectDir] }));
     } catch {
         return `${PROVIDER_PACKAGE} is not installed (npm ci builds it): the Heroku provider is serialized by value, which is slower`;
     }
