@@ -24,21 +24,14 @@ const { Empty } = fromPulumi("google-protobuf/google/protobuf/empty_pb");
 
 type Props = Record<string, unknown>;
 
-/**
- * The serialized provider text, exactly as `new pulumi.dynamic.Resource(provider, ...)` makes it
- * (serializeFunction(() => provider, { allowSecrets: true })), for the provider object that the program's
- * Heroku resources use, evaluated in `projectDir` with its node_modules.
- */
+/** The serialized provider (`__provider`) the program's Heroku resources carry, evaluated in `projectDir`. */
 export async function serializeHerokuProvider(projectDir: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
     const script = [
         'require("ts-node").register({ transpileOnly: true });',
-        // Every kind of resource, as herokuStack.ts loads them; then the provider object their constructors share.
+        // Every kind of resource, as herokuStack.ts loads them; then the text their constructors share.
         'require("./components/heroku/kinds");',
-        'const { herokuProvider } = require("./components/heroku/resource");',
-        'const pulumi = require("@pulumi/pulumi");',
-        "const provider = herokuProvider();",
-        "pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })",
-        "    .then((sf) => process.stdout.write(sf.text))",
+        'require("./components/heroku/resource").herokuProvider()',
+        "    .then((text) => process.stdout.write(text))",
         "    .catch((err) => { console.error(err); process.exit(1); });",
     ].join("\n");
     const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], {

@@ -9,8 +9,9 @@
  * only when that hash matches the sources it runs (else it warns and serializes the provider by value, which works
  * the same, only slower).
  *
- * At deploy time the dynamic-provider plugin, started in the project directory, evaluates the serialized text with
- * `require-from-string` and resolves `require("actors-heroku-provider/kinds.js")` from that directory's node_modules:
+ * The resources' `__provider` is then `exports.handler = () => require("actors-heroku-provider/kinds.js")` (./resource.ts),
+ * the same for every version. At deploy time the dynamic-provider plugin, started in the project directory, evaluates
+ * it with `require-from-string` and resolves the module from that directory's node_modules:
  * the installed package answers for every Heroku resource, including resources whose state was written by an older
  * version (their outputs must stay readable by the current providers).
  */
@@ -41,10 +42,14 @@ export function sourceHash(dir: string): string {
 }
 
 /**
- * The installed package's entry module when it was built from exactly the sources in `sourceDir`, or the reason it
- * cannot be used. Resolved from the working directory, as the plugin resolves it (Pulumi runs both in the project).
+ * The installed package's entry module, as the plugin will require it (`actors-heroku-provider/kinds.js`), when it was
+ * built from exactly the sources in `sourceDir`; else the reason it cannot be used. Resolved from the project
+ * directory, as the plugin resolves it (Pulumi runs both there).
  */
-export function installedProviderPackage(sourceDir = __dirname, projectDir = process.cwd()): object | string {
+export function installedProviderPackage(
+    sourceDir = __dirname,
+    projectDir = process.cwd(),
+): { module: string } | string {
     let dir: string;
     try {
         dir = path.dirname(require.resolve(`${PROVIDER_PACKAGE}/package.json`, { paths: [projectDir] }));
@@ -54,7 +59,7 @@ export function installedProviderPackage(sourceDir = __dirname, projectDir = pro
     const stamp = fs.existsSync(path.join(dir, STAMP)) ? fs.readFileSync(path.join(dir, STAMP), "utf8").trim() : "";
     if (stamp !== sourceHash(sourceDir))
         return `${PROVIDER_PACKAGE} was built from other sources than components/heroku (run npm run build:heroku-provider): the Heroku provider is serialized by value, which is slower`;
-    return require(path.join(dir, PROVIDER_ENTRY));
+    return { module: `${PROVIDER_PACKAGE}/${PROVIDER_ENTRY}` };
 }
 
 /** Builds node_modules/actors-heroku-provider of `projectDir` from its components/heroku. */

@@ -87,35 +87,50 @@ export const dispatcher: pulumi.dynamic.ResourceProvider = {
     delete: remove,
 };
 
-let chosen: pulumi.dynamic.ResourceProvider | undefined;
 /**
- * The provider object every Heroku resource of the program shares: the installed provider package when it holds
- * exactly this code (captured by reference, as `require("actors-heroku-provider/...")`), else the dispatcher above,
- * serialized by value. See ./providerPackage.ts.
+ * The `__provider` text of a provider module captured by reference: what Pulumi's closure serializer writes for a
+ * module inside node_modules (`require("<module>")` returned by `handler`), made without running the serializer,
+ * whose first use costs about 0.3 s of evaluation (it inspects the process through the V8 inspector).
  */
-export function herokuProvider(): pulumi.dynamic.ResourceProvider {
+export function providerByReference(module: string): string {
+    return `exports.handler = () => require(${JSON.stringify(module)});\n`;
+}
+
+let chosen: Promise<string> | undefined;
+/**
+ * The serialized provider every Heroku resource of the program shares (`__provider`): a reference to the installed
+ * provider package when it holds exactly this code (see ./providerPackage.ts), else the dispatcher above, serialized
+ * by value with Pulumi's closure serializer exactly as `pulumi.dynamic.Resource` serializes a provider.
+ */
+export function herokuProvider(): Promise<string> {
     if (!chosen) {
         const installed = installedProviderPackage();
-        if (typeof installed === "string") pulumi.log.warn(installed);
-        chosen = typeof installed === "string" ? dispatcher : (installed as pulumi.dynamic.ResourceProvider);
+        if (typeof installed === "string") {
+            pulumi.log.warn(installed);
+            chosen = pulumi.runtime.serializeFunction(() => dispatcher, { allowSecrets: true }).then((sf) => sf.text);
+        } else {
+            chosen = Promise.resolve(providerByReference(installed.module));
+        }
     }
     return chosen;
 }
 
 /**
  * Declares a kind of Heroku resource: registers its provider with the dispatcher and gives the base class of its
- * resource, which carries the kind and keeps the type token `actors:<type>` (part of the URN in existing stacks:
- * never change it without an alias).
+ * resource, a dynamic resource (type `pulumi-nodejs:dynamic/actors:<type>`, served by Pulumi's dynamic-provider
+ * plugin, as `pulumi.dynamic.Resource` declares it) that carries the kind and the shared serialized provider. The type
+ * is part of the URN in existing stacks: never change it without an alias.
  */
 export function herokuResource<I extends object, O extends object>(
     spec: { kind: string; type: string },
     make: () => HerokuProvider<I, O>,
 ) {
     kinds[spec.kind] = make as () => AnyHerokuProvider;
-    return class HerokuResource extends pulumi.dynamic.Resource {
+    return class HerokuResource extends pulumi.CustomResource {
         static readonly kind = spec.kind;
         constructor(name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
-            super(herokuProvider(), name, { ...props, kind: spec.kind }, opts, "actors", spec.type);
+            const inputs = { ...props, kind: spec.kind, __provider: herokuProvider() };
+            super(`pulumi-nodejs:dynamic/actors:${spec.type}`, name, inputs, opts);
         }
     };
 }
