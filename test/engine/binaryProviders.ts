@@ -6,8 +6,8 @@
  *   kubernetes objects   apiVersion, kind, metadata.name or metadata.namespace; a Job's spec (immutable);
  *                        a workload's spec.selector (immutable); a Secret's type
  *   helm.sh/v3:Release   name, namespace
- *   docker Image         imageName; any other change (build inputs, or the build context's content, Dockerfile
- *                        and build arguments: a new build) is an update with a new digest
+ *   docker Image         nothing: any change (image name, build inputs, or the build context's content,
+ *                        Dockerfile and build arguments: a new build) is an update with a new digest
  *   random:*             any input (the random provider replaces on every change)
  *   kubernetes provider  context, kubeconfig, cluster; other inputs update
  *
@@ -39,7 +39,7 @@ function replaceKeys(type: string, olds: Props, news: Props): string[] {
     const differs = (get: (p: Props) => unknown) => !sameValue(get(olds), get(news));
     const keys: string[] = [];
     if (type.startsWith("random:")) return changedKeys(olds, news);
-    if (type === "docker:index/image:Image") return differs((p) => p.imageName) ? ["imageName"] : [];
+    if (type === "docker:index/image:Image") return [];
     if (type === "kubernetes:helm.sh/v3:Release") return ["name", "namespace"].filter((k) => differs((p) => p[k]));
     if (type.startsWith("pulumi:providers:"))
         return ["context", "kubeconfig", "cluster"].filter((k) => differs((p) => p[k]));

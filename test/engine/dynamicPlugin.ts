@@ -51,9 +51,12 @@ export class DynamicPlugin {
                 if (out.includes("\n") && /^\d+$/.test(line.trim())) resolve(Number(line.trim()));
             });
             child.on("exit", (code) => reject(new Error(`dynamic-provider plugin exited (${code}): ${stderr}`)));
+            setTimeout(() => {
+                child.kill();
+                reject(new Error(`dynamic-provider plugin printed no port in 60 s: ${stderr}`));
+            }, 60_000).unref();
         });
-        const Client = grpc.makeClientConstructor(providerGrpc["pulumirpc.ResourceProvider"], "ResourceProvider");
-        const client = new (Client as any)(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+        const client = new providerGrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
         const plugin = new DynamicPlugin(child, client);
         child.stderr!.on("data", (d) => (plugin.stderrText += d));
         plugin.stderrText = stderr;
@@ -148,7 +151,7 @@ export class DynamicPlugin {
 
     async stop(): Promise<void> {
         this.client.close();
-        if (this.child.exitCode !== null) return;
+        if (this.child.exitCode !== null || this.child.signalCode !== null) return;
         const exited = new Promise((resolve) => this.child.once("exit", resolve));
         this.child.kill();
         await exited;

@@ -94,6 +94,8 @@ export interface Step {
     /** Properties that changed (update, replace) or that force the replacement. */
     keys: string[];
     deleteBeforeReplace?: boolean;
+    /** A delete that is half of a replacement (of the original, or before its replacement is created). */
+    replacing?: boolean;
 }
 
 export interface Diagnostic {
@@ -508,9 +510,10 @@ class Run {
 
     async destroyOne(old: ResourceState, replacing: boolean): Promise<void> {
         if (!replacing && old.protect) this.fail(messages.deleteProtected(old.urn), old.urn);
-        this.steps.push({ op: "delete", urn: old.urn, type: old.type, name: old.name, keys: [] });
-        if (this.dryRun || old.retainOnDelete || !old.custom) return;
-        if (old.type.split(":")[0] === DYNAMIC_PACKAGE && this.opts.dynamic !== "echo") {
+        this.steps.push({ op: "delete", urn: old.urn, type: old.type, name: old.name, keys: [], replacing });
+        if (this.dryRun) return;
+        const dynamic = old.custom && old.type.split(":")[0] === DYNAMIC_PACKAGE && this.opts.dynamic !== "echo";
+        if (dynamic && !old.retainOnDelete) {
             // A delete uses the provider the resource was created with, as it is in the state.
             const providerUrn = old.provider.split("::").slice(0, -1).join("::");
             await this.configure(providerUrn, this.state.get(providerUrn)?.inputs ?? {});
@@ -518,7 +521,7 @@ class Run {
             await this.guard(old.urn, () => plugin.delete(old.urn, old.id, reveal(old.outputs), reveal(old.inputs)));
         }
         const i = this.state.resources.indexOf(old);
-        if (i >= 0 && !this.dryRun) this.state.resources.splice(i, 1);
+        if (i >= 0) this.state.resources.splice(i, 1);
     }
 
     /** After the program: the deletes, in reverse dependency order, then the new state. */
@@ -547,6 +550,7 @@ class Run {
     async stopPlugin(): Promise<void> {
         if (!this.plugin) return;
         const plugin = await this.plugin.catch(() => undefined);
+        this.plugin = undefined;
         if (!plugin) return;
         this.pluginStderr = plugin.stderr;
         await plugin.stop();
