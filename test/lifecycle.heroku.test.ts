@@ -184,7 +184,8 @@ describe("every heroku setting, changed in turn", () => {
                 previewOk: applied.ok,
             });
             if (applied.ok) {
-                expect(changes(applied)).toEqual(changes(planned));
+                // Nothing happens that the preview did not show (a preview may show more: what it cannot know is unknown).
+                expect(changes(applied).filter((c) => !changes(planned).includes(c))).toEqual([]);
                 noSecretsIn(applied, trial);
             } else {
                 expect(errors(applied)).toContain(`actors:${key}`);

@@ -41,6 +41,7 @@ import {
     sdkModule,
     secret,
     toStruct,
+    unknownValue,
 } from "./values";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -460,8 +461,10 @@ class Run {
             record.outputs = old!.outputs;
             record.fingerprint = old!.fingerprint;
         } else if (this.dryRun) {
-            // A provider without preview support answers with the inputs; what it would compute stays unknown.
+            // A provider without preview support answers with the inputs; what it would compute stays unknown, and
+            // so does the ID of what is created (the engine's UnknownID, which also makes provider references new).
             record.outputs = checked;
+            if (op !== "update") record.id = unknownValue;
         } else {
             if (op === "replace" && deleteBeforeReplace) await this.destroyOne(old!, true);
             const outs = await this.guard(urn, async () => {
@@ -636,7 +639,7 @@ export class Engine {
                 const record = await run.serialize(() => run.register(req));
                 const resp = new resourcePb.RegisterResourceResponse();
                 resp.setUrn(record.urn);
-                resp.setId(record.id || (record.custom && run.dryRun ? "" : record.id));
+                resp.setId(record.id === unknownValue ? "" : record.id);
                 resp.setObject(toStruct(record.custom ? record.outputs : {}));
                 return resp;
             }),
