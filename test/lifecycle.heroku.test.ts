@@ -14,6 +14,8 @@ import { SENTINEL } from "./helpers";
 import { HerokuEmulator } from "./herokuEmulator";
 
 const RELEASE = "update ContainerRelease::heroku-release";
+/** What a new image rolls out on Heroku: the image, and one release. */
+const ROLLOUT = ["update Image::app", RELEASE].sort();
 
 let engine: Engine;
 let emulator: HerokuEmulator;
@@ -105,9 +107,9 @@ describe("what rolls out", () => {
     it("an app code change releases once: the image and the release, nothing else", async () => {
         const pushes = docker.pushes.length;
         touch(dir, "app/actors/__init__.py", "# harness: an app change");
-        expect(changes(expectOk(await preview(state)))).toEqual(["update Image::app", RELEASE]);
+        expect(changes(expectOk(await preview(state)))).toEqual(ROLLOUT);
         const run = expectOk(await up(state));
-        expect(changes(run)).toEqual(["update Image::app", RELEASE]);
+        expect(changes(run)).toEqual(ROLLOUT);
         expect(docker.pushes.length - pushes).toBe(2);
         expect(releases()).toHaveLength(2);
     });
@@ -115,7 +117,7 @@ describe("what rolls out", () => {
     it("a Dockerfile change releases once (it is part of what the image is made of)", async () => {
         touch(dir, "app/Dockerfile", "# harness: a Dockerfile change");
         const run = expectOk(await up(state));
-        expect(changes(run)).toEqual(["update Image::app", RELEASE]);
+        expect(changes(run)).toEqual(ROLLOUT);
         expect(releases()).toHaveLength(3);
     });
 
@@ -137,7 +139,8 @@ describe("what rolls out", () => {
         try {
             for (const f of ["app/actors/__init__.py", "app/Dockerfile", "components/heroku/provider.ts"])
                 fs.copyFileSync(path.join(dir, f), path.join(other, f));
-            const run = expectOk(await up(state, spec({}, [], other)));
+            // On a copy of the state: what happens here must not leak into the tests after it.
+            const run = expectOk(await up(state.clone(), spec({}, [], other)));
             expect(changes(run)).toEqual([]);
         } finally {
             removeProject(other);
