@@ -4,9 +4,9 @@
  */
 import { testValues } from "../scripts/planMocks";
 import { binaryProviders } from "./engine/binaryProviders";
-import { Engine, messages, ProgramSpec, StackState } from "./engine/engine";
+import { Engine, ProgramSpec, StackState } from "./engine/engine";
 import { copyProject, removeProject, stackSpec } from "./engine/fixture";
-import { changes, errors, expectOk, opsOn, plainSecretsIn, settingsOf } from "./engine/lifecycle";
+import { expectOk, expectSettingChange, settingsOf } from "./engine/lifecycle";
 import { SENTINEL } from "./helpers";
 
 const secretValue = (what: string) => `${SENTINEL}-${what}`;
@@ -108,30 +108,11 @@ it.each(settingsOf("k8s"))(
     "%s: applied in place, or replacing only what the preview said, or refused naming the setting",
     async (key) => {
         const change = CHANGES[key];
-        const trial = deployed.clone();
-        const protectedIds = deployed.resources.filter((r) => r.protect).map((r) => `${r.urn}=${r.id}`);
-        const p = spec(change.config, change.secretKeys ?? []);
-        const planned = await engine.up(trial, p, { binary, preview: true });
-        const applied = await engine.up(trial, p, { binary });
-        expect({ preview: planned.ok, up: applied.ok }).toEqual({ preview: applied.ok, up: applied.ok });
-        if (applied.ok) {
-            // Nothing happens that the preview did not show (a preview may show more: what it cannot know is unknown).
-            expect(changes(applied).filter((c) => !changes(planned).includes(c))).toEqual([]);
-            expect(plainSecretsIn(applied, trial, [SENTINEL])).toEqual([]);
-        } else {
-            // Refused: by the program, naming the setting; or by the engine, protecting the database from a
-            // replacement that the preview already refused the same way.
-            const protectedRefusal = deployed.resources
-                .filter((r) => r.protect)
-                .map((r) => messages.replaceProtected(r.urn))
-                .find((m) => errors(applied).includes(m));
-            if (protectedRefusal) expect(errors(planned)).toContain(protectedRefusal);
-            else expect(errors(applied)).toContain(`actors:${key}`);
-        }
-        // The database is never deleted or replaced while protectDatabase is on.
-        if (key !== "protectDatabase") {
-            expect(opsOn(applied, "delete", "replace").filter((c) => c.includes("k8s-db-cluster"))).toEqual([]);
-            expect(trial.resources.filter((r) => r.protect).map((r) => `${r.urn}=${r.id}`)).toEqual(protectedIds);
-        }
+        await expectSettingChange(engine, deployed, key, spec(change.config, change.secretKeys ?? []), {
+            binary,
+            secrets: [SENTINEL],
+            // Moving to another cluster or namespace would replace the database: the engine refuses, in the preview.
+            protectRefusalInPreview: true,
+        });
     },
 );

@@ -1,6 +1,7 @@
 /** What the lifecycle tests read from a run: the operations planned, the errors, and where a secret shows. */
 import { CONFIG_SCHEMA, KeySpec } from "../../components/config";
-import { Op, RunResult, StackState } from "./engine";
+import { BinaryProvider } from "./binaryProviders";
+import { Engine, messages, Op, ProgramSpec, RunResult, StackState } from "./engine";
 import { encryptSecrets } from "./values";
 
 /**
@@ -58,4 +59,43 @@ export function settingsOf(platform: "k8s" | "heroku"): string[] {
     return Object.entries(CONFIG_SCHEMA as Record<string, KeySpec>)
         .filter(([key, spec]) => key !== "platform" && !spec.description.startsWith(other))
         .map(([key]) => key);
+}
+
+/**
+ * One setting changed on the deployed stack (on a copy of its state): preview, then up. Expects the two to agree;
+ * nothing applied that the preview did not show; no plain secret; or, refused, a message naming the setting (or,
+ * with `protectRefusalInPreview`, the engine's refusal to replace a protected resource, already in the preview);
+ * and never a delete or replace of a protected resource (unless the change is to protection itself).
+ */
+export async function expectSettingChange(
+    engine: Engine,
+    deployed: StackState,
+    key: string,
+    spec: ProgramSpec,
+    opts: { binary: BinaryProvider; secrets: string[]; protectRefusalInPreview?: boolean },
+): Promise<{ planned: RunResult; applied: RunResult; trial: StackState }> {
+    const trial = deployed.clone();
+    const protectedOnes = deployed.resources.filter((r) => r.protect);
+    const planned = await engine.up(trial, spec, { binary: opts.binary, preview: true });
+    const applied = await engine.up(trial, spec, { binary: opts.binary });
+    expect({ preview: planned.ok, up: applied.ok, errors: errors(applied) }).toMatchObject({ preview: applied.ok });
+    if (applied.ok) {
+        // Nothing happens that the preview did not show (a preview may show more: what it cannot know is unknown).
+        expect(changes(applied).filter((c) => !changes(planned).includes(c))).toEqual([]);
+        expect(plainSecretsIn(applied, trial, opts.secrets)).toEqual([]);
+    } else {
+        const refusal = protectedOnes
+            .map((r) => messages.replaceProtected(r.urn))
+            .find((m) => errors(applied).includes(m));
+        if (refusal && opts.protectRefusalInPreview) expect(errors(planned)).toContain(refusal);
+        else expect(errors(applied)).toContain(`actors:${key}`);
+    }
+    if (key !== "protectDatabase") {
+        const names = protectedOnes.map((r) => `::${r.name}`);
+        expect(opsOn(applied, "delete", "replace").filter((c) => names.some((n) => c.endsWith(n)))).toEqual([]);
+        expect(trial.resources.filter((r) => r.protect).map((r) => `${r.urn}=${r.id}`)).toEqual(
+            protectedOnes.map((r) => `${r.urn}=${r.id}`),
+        );
+    }
+    return { planned, applied, trial };
 }

@@ -6,6 +6,7 @@ import * as crypto from "crypto";
 import * as path from "path";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { isSecretMarker } from "../../scripts/planMocks";
+import { unwrapSecrets } from "../helpers";
 
 /** A module as @pulumi/pulumi resolves it: its generated stubs need their own copy of google-protobuf. */
 export function sdkModule(id: string): string {
@@ -31,14 +32,7 @@ export function fromStruct(struct: any): Props {
 }
 
 /** The value with every secret wrapper removed (what a provider that does not accept secrets is sent). */
-export function reveal(value: any): any {
-    if (Array.isArray(value)) return value.map(reveal);
-    if (value && typeof value === "object") {
-        if (isSecretMarker(value)) return reveal(value.value);
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
-    }
-    return value;
-}
+export const reveal = unwrapSecrets;
 
 export function containsSecret(value: any): boolean {
     if (Array.isArray(value)) return value.some(containsSecret);
