@@ -1,51 +1,56 @@
 /**
- * One evaluation of a Pulumi program under the runtime mocks, in a fresh process: prints
- * {"program", "wallMs", "maxRssMb", "resources"} as JSON. Run by bench/run.py:
- *   node -r ts-node/register/transpile-only bench/eval.ts k8s|heroku|empty
+ * One evaluation of a Pulumi program the way Pulumi runs it: through @pulumi/pulumi's cmd/run in a child process,
+ * talking gRPC to the engine harness (test/engine), as a preview of a new stack. Prints
+ * {"program", "wallMs", "maxRssMb", "resources"} as JSON: the program process's wall time from spawn to exit and its
+ * peak resident memory. Run by bench/run.py:
+ *   node -r ts-node/register bench/eval.ts k8s|heroku|empty
+ * The engine answers every resource itself (dynamic resources included: `dynamic: "echo"`), so what is measured is
+ * the program: loading, transpiling, declaring resources, serializing the dynamic provider.
  */
-import { mockState, testValues } from "../scripts/planMocks";
-import { readStackConfig } from "../scripts/stackFile";
+import * as path from "path";
+import { testValues } from "../scripts/planMocks";
+import { binaryProviders } from "../test/engine/binaryProviders";
+import { Engine, ProgramSpec, StackState } from "../test/engine/engine";
+import { stackSpec } from "../test/engine/fixture";
+
+const ROOT = path.resolve(__dirname, "..");
 
 async function main() {
     const which = process.argv[2];
-    // The harness's own work (reading the stack file) is done before the clock starts, for every program alike.
-    const config = which === "empty" ? {} : readStackConfig(which).config;
-    const started = process.hrtime.bigint();
-    const pulumi = await import("@pulumi/pulumi");
-    let resources = 0;
-    await pulumi.runtime.setMocks(
-        {
-            newResource: (args) => {
-                resources++;
-                return {
-                    id: `${args.name}-id`,
-                    state: mockState(args.type, args.name, args.inputs, testValues("bench")),
-                };
-            },
-            call: () => ({}),
-        },
-        "actors",
-        which,
-        false,
-    );
-    if (which === "empty") {
-        await import("./emptyProgram");
-    } else {
-        pulumi.runtime.setAllConfig(config, []);
-        process.env.HEROKU_API_KEY ||= "bench";
-        await import("../index");
+    if (!["k8s", "heroku", "empty"].includes(which)) throw new Error("usage: bench/eval.ts k8s|heroku|empty");
+    // The harness's own work (reading the stack file, starting the engine) is done before the program starts.
+    const env = { HEROKU_API_KEY: process.env.HEROKU_API_KEY || "bench" };
+    const spec: ProgramSpec =
+        which === "empty"
+            ? {
+                  dir: ROOT,
+                  project: "actors",
+                  stack: "empty",
+                  config: {},
+                  secretKeys: [],
+                  env,
+                  program: "bench/emptyProgram.ts",
+              }
+            : stackSpec(ROOT, which as "k8s" | "heroku", { env });
+    const engine = await Engine.start();
+    try {
+        const run = await engine.up(new StackState(), spec, {
+            preview: true,
+            binary: binaryProviders(testValues("bench")),
+            dynamic: "echo",
+        });
+        if (!run.ok) throw new Error(`evaluation of ${which} failed: ${run.error}`);
+        process.stdout.write(
+            JSON.stringify({
+                program: which,
+                wallMs: Math.round(run.programMs),
+                maxRssMb: Math.round(((run.programMaxRssKb ?? 0) / 1024) * 10) / 10,
+                resources: run.steps.filter((s) => s.type !== "pulumi:pulumi:Stack").length,
+            }) + "\n",
+        );
+    } finally {
+        await engine.stop();
     }
-    await (pulumi.runtime as any).waitForRPCs?.();
-    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const maxRssMb = process.resourceUsage().maxRSS / 1024;
-    process.stdout.write(
-        JSON.stringify({
-            program: which,
-            wallMs: Math.round(wallMs),
-            maxRssMb: Math.round(maxRssMb * 10) / 10,
-            resources,
-        }) + "\n",
-    );
 }
 
 main().catch((err) => {

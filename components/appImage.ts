@@ -21,8 +21,10 @@ export const IMAGE_PLATFORM = "linux/amd64";
 export const LOCAL_REPOSITORY = "actors";
 
 /**
- * AppImage builds app/ once for linux/amd64, tags it by the hash of its build context (a change to any app file
- * gives a new tag, nothing else does) and, with a repository, pushes it and pins it by digest.
+ * AppImage builds app/ once for linux/amd64, tags it by the hash of every input of the build (the context's files,
+ * the Dockerfile, the build arguments, the platform: a change to any gives a new tag, nothing else does) and, with a
+ * repository, pushes it and pins it by digest. A new tag is what rolls the Kubernetes Deployment and what makes the
+ * Heroku release; the same tag from another checkout or machine changes nothing.
  */
 export class AppImage extends pulumi.ComponentResource {
     /** The content tag: sha-<first 16 hex digits of the context hash>. */
@@ -36,8 +38,11 @@ export class AppImage extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:image:AppImage", name, {}, opts);
-        const context = path.resolve(args.context);
-        this.tag = `sha-${contextHash(context).slice(0, 16)}`;
+        // Relative to the project directory, where Pulumi runs the program: the same commit checked out elsewhere gives
+        // the same inputs, so the image is not rebuilt and pushed again.
+        const context = path.relative(process.cwd(), path.resolve(args.context)).split(path.sep).join("/") || ".";
+        const buildArgs = args.baseImage ? { BASE_IMAGE: args.baseImage } : undefined;
+        this.tag = `sha-${contextHash(context, { dockerfile: "Dockerfile", args: buildArgs, platform: IMAGE_PLATFORM }).slice(0, 16)}`;
         this.pushed = Boolean(args.repository);
         const name_ = `${args.repository ?? LOCAL_REPOSITORY}:${this.tag}`;
         const image = new docker.Image(
@@ -46,12 +51,12 @@ export class AppImage extends pulumi.ComponentResource {
                 imageName: name_,
                 build: {
                     context,
-                    dockerfile: path.join(context, "Dockerfile"),
+                    dockerfile: `${context}/Dockerfile`,
                     platform: IMAGE_PLATFORM,
                     // The classic builder pushes a plain Docker v2 schema 2 manifest with no provenance or SBOM
                     // attestations, which Heroku's registry requires; it builds this Dockerfile identically.
                     builderVersion: "BuilderV1",
-                    args: args.baseImage ? { BASE_IMAGE: args.baseImage } : undefined,
+                    args: buildArgs,
                 },
                 skipPush: !this.pushed,
                 registry: args.registry

@@ -2,14 +2,32 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
+/** What else than the context's files goes into an image build. */
+export interface BuildInputs {
+    /** The Dockerfile, relative to the context (default Dockerfile). */
+    dockerfile?: string;
+    /** Build arguments (--build-arg). */
+    args?: Record<string, string>;
+    /** Target platform, such as linux/amd64. */
+    platform?: string;
+}
+
 /**
- * A hash of a Docker build context: every file the build can see (after .dockerignore), with its path, executable
- * bit and content. Any change to an app file changes it; nothing outside the context does.
+ * A hash of everything an image build reads: every file of the context the build can see (after .dockerignore), with
+ * its path, executable bit and content; the Dockerfile and .dockerignore themselves (Docker always reads them, even
+ * when .dockerignore keeps them out of COPY); the build arguments; the platform. Any change to one of them changes
+ * it; nothing else does (not the checkout's location either).
  */
-export function contextHash(dir: string): string {
+export function contextHash(dir: string, build: BuildInputs = {}): string {
     const ignore = readIgnore(path.join(dir, ".dockerignore"));
     const hash = crypto.createHash("sha256");
-    for (const rel of listFiles(dir, "", ignore)) {
+    const dockerfile = build.dockerfile ?? "Dockerfile";
+    const always = [dockerfile, ".dockerignore"].filter((f) => fs.existsSync(path.join(dir, f)));
+    const files = [...new Set([...always, ...listFiles(dir, "", ignore)])];
+    hash.update(`dockerfile\0${dockerfile}\0platform\0${build.platform ?? ""}\0`);
+    for (const [name, value] of Object.entries(build.args ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)))
+        hash.update(`arg\0${name}\0${value}\0`);
+    for (const rel of files) {
         const full = path.join(dir, rel);
         const executable = (fs.statSync(full).mode & 0o111) !== 0;
         hash.update(`${rel}\0${executable ? "x" : "-"}\0`);

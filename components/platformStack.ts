@@ -14,4 +14,6 @@ export interface DeployedStack {
     image: pulumi.Output<string>;
     namespace?: pulumi.Output<string>;
     appName?: pulumi.Output<string>;
+    /** Heroku with a custom domain: the DNS target to point its CNAME/ALIAS record at. */
+    dnsTarget?: pulumi.Output<string>;
 }

@@ -9,7 +9,7 @@ export function deployStack(settings: Settings, image: AppImage): DeployedStack 
     if (settings.platform === "heroku") {
         const { HerokuStack } = require("./heroku/herokuStack") as { HerokuStack: typeof HerokuStackType };
         const stack = new HerokuStack("heroku", { settings, image });
-        return { url: stack.url, image: stack.image, appName: stack.appName };
+        return { url: stack.url, image: stack.image, appName: stack.appName, dnsTarget: stack.dnsTarget };
     }
     const { K8sStack } = require("./k8s/k8sStack") as { K8sStack: typeof K8sStackType };
     const stack = new K8sStack("k8s", { settings, image });

@@ -7,6 +7,50 @@ export function isSecretMarker(value: any): boolean {
 }
 
 /**
+ * The one evaluation of the program under Pulumi's runtime mocks (the unit tests and `npm run render`; the lifecycle
+ * tests and the benchmark run it through the engine harness in test/engine instead): index.ts with the given
+ * config, every resource answered by mockState. Load it in a fresh module registry (a new process, or jest's
+ * isolateModules) so the program and @pulumi/pulumi start clean.
+ */
+export async function evaluateWithMocks(opts: {
+    stack: string;
+    config: Record<string, string>;
+    secretKeys?: string[];
+    preview?: boolean;
+    values: MockValues;
+}): Promise<{
+    resources: { type: string; name: string; inputs: any; state: any }[];
+    outputs: Record<string, { value: unknown; secret: boolean }>;
+}> {
+    const pulumi = await import("@pulumi/pulumi");
+    const resources: { type: string; name: string; inputs: any; state: any }[] = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const state = mockState(args.type, args.name, args.inputs, opts.values);
+                resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+                return { id: `${args.name}-id`, state };
+            },
+            call: () => ({}),
+        },
+        "actors",
+        opts.stack,
+        opts.preview ?? false,
+    );
+    pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+    const program = await import("../index");
+    const outputs: Record<string, { value: unknown; secret: boolean }> = {};
+    for (const [key, value] of Object.entries(program)) {
+        if (pulumi.Output.isInstance(value)) {
+            const out = value as any;
+            outputs[key] = { value: await out.promise(), secret: await out.isSecret };
+        }
+    }
+    await (pulumi.runtime as any).waitForRPCs?.();
+    return { resources, outputs };
+}
+
+/**
  * What Pulumi's runtime mocks answer for each resource type when the program is evaluated without the engine
  * (tests and `npm run render`): the inputs back, plus the outputs the program reads. Deterministic by design.
  */

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { CONFIG_SCHEMA, KeySpec } from "../components/config";
-import { isSecretMarker, mockState } from "./planMocks";
+import { evaluateWithMocks, isSecretMarker } from "./planMocks";
 import { readStackConfig } from "./stackFile";
 
 export const REDACTED = "<redacted>";
@@ -63,35 +63,20 @@ export async function renderPlan(stack: string): Promise<Map<string, string>> {
     // The plan makes no Heroku call: any non-empty key satisfies the settings check.
     if (config["actors:platform"] === "heroku" && !config["actors:herokuApiKey"])
         process.env.HEROKU_API_KEY ||= "render-offline";
-    const registered: Registered[] = [];
-    const pulumi = await import("@pulumi/pulumi");
-    await pulumi.runtime.setMocks(
-        {
-            newResource: (args) => {
-                registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-                const state = mockState(args.type, args.name, args.inputs, {
-                    generatedSecret: () => REDACTED,
-                    randomString: () => "<random>",
-                    repoDigest: (imageName) => imageName,
-                });
-                return { id: `${args.name}-id`, state };
-            },
-            call: () => ({}),
-        },
-        "actors",
+    const evaluated = await evaluateWithMocks({
         stack,
-        false,
+        config,
+        secretKeys,
+        values: {
+            generatedSecret: () => REDACTED,
+            randomString: () => "<random>",
+            repoDigest: (imageName) => imageName,
+        },
+    });
+    const registered: Registered[] = evaluated.resources;
+    const outputs = Object.fromEntries(
+        Object.entries(evaluated.outputs).map(([key, out]) => [key, out.secret ? REDACTED : out.value]),
     );
-    pulumi.runtime.setAllConfig(config, secretKeys);
-    const program = await import("../index");
-    const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(program)) {
-        if (pulumi.Output.isInstance(value)) {
-            const out = value as any;
-            outputs[key] = (await out.isSecret) ? REDACTED : await out.promise();
-        }
-    }
-    await (pulumi.runtime as any).waitForRPCs?.();
 
     const files = new Map<string, string>();
     const dump = (doc: unknown) => yaml.dump(doc, { sortKeys: true, lineWidth: -1, noRefs: true });

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { registryServer } from "../components/appImage";
+import { IMAGE_PLATFORM, registryServer } from "../components/appImage";
 import { contextHash } from "../components/contextHash";
-import { ROOT } from "./helpers";
+import { ROOT, runProgram, SENTINEL, stackConfig } from "./helpers";
 
 function copyApp(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "actors-context-"));
@@ -32,6 +32,30 @@ describe("content tag", () => {
         expect(contextHash(dir)).not.toBe(afterEdit);
     });
 
+    it("changes with the Dockerfile and .dockerignore, though .dockerignore keeps them out of COPY", () => {
+        expect(fs.readFileSync(path.join(dir, ".dockerignore"), "utf8")).toMatch(/^Dockerfile$/m);
+        const before = contextHash(dir);
+        fs.appendFileSync(path.join(dir, "Dockerfile"), "\nLABEL changed=yes\n");
+        const afterDockerfile = contextHash(dir);
+        expect(afterDockerfile).not.toBe(before);
+        fs.appendFileSync(path.join(dir, ".dockerignore"), "\nnotes/\n");
+        expect(contextHash(dir)).not.toBe(afterDockerfile);
+    });
+
+    it("changes with the build arguments, the platform and the Dockerfile used", () => {
+        const base = { platform: IMAGE_PLATFORM };
+        const plain = contextHash(dir, base);
+        expect(contextHash(dir, { ...base, args: { BASE_IMAGE: "localhost/trixie-base" } })).not.toBe(plain);
+        expect(contextHash(dir, { ...base, args: { BASE_IMAGE: "debian:trixie-slim" } })).not.toBe(
+            contextHash(dir, { ...base, args: { BASE_IMAGE: "localhost/trixie-base" } }),
+        );
+        expect(contextHash(dir, { platform: "linux/arm64" })).not.toBe(plain);
+        fs.copyFileSync(path.join(dir, "Dockerfile"), path.join(dir, "Dockerfile.other"));
+        const withOther = contextHash(dir, base);
+        fs.appendFileSync(path.join(dir, "Dockerfile.other"), "\nLABEL other=yes\n");
+        expect(contextHash(dir, { ...base, dockerfile: "Dockerfile.other" })).not.toBe(withOther);
+    });
+
     it("ignores what .dockerignore keeps out of the build", () => {
         const before = contextHash(dir);
         fs.mkdirSync(path.join(dir, "actors", "__pycache__"), { recursive: true });
@@ -41,6 +65,55 @@ describe("content tag", () => {
         expect(contextHash(dir)).toBe(before);
     });
 });
+
+describe("the image's inputs", () => {
+    const heroku = { ...stackConfig("heroku"), "actors:herokuApiKey": `${SENTINEL}-api-key` };
+
+    it("are relative to the project directory: another checkout of the same commit rebuilds nothing", async () => {
+        const run = await runProgram(heroku, { secretKeys: ["actors:herokuApiKey"] });
+        const image = run.one("docker:index/image:Image").inputs;
+        expect(image.build).toMatchObject({ context: "app", dockerfile: "app/Dockerfile", platform: IMAGE_PLATFORM });
+        expect(JSON.stringify(image)).not.toContain(ROOT);
+    });
+
+    it("a Dockerfile-only change gives a new tag (what the Heroku release and the Kubernetes rollout follow)", async () => {
+        const dir = copyApp();
+        try {
+            const before = await imageNameOf(dir);
+            expect(await imageNameOf(dir)).toBe(before); // unchanged inputs: the same tag, nothing rolls
+            fs.appendFileSync(path.join(dir, "Dockerfile"), "\n# a Dockerfile-only change\n");
+            const after = await imageNameOf(dir);
+            expect(after).not.toBe(before);
+            expect(await imageNameOf(dir, "localhost/trixie-base")).not.toBe(after); // a build arg
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+/** The docker.Image name:tag AppImage declares for a context, under Pulumi's mocks. */
+async function imageNameOf(context: string, baseImage?: string): Promise<string> {
+    let name = "";
+    await jest.isolateModulesAsync(async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    if (args.type === "docker:index/image:Image") name = args.inputs.imageName;
+                    return { id: `${args.name}-id`, state: args.inputs };
+                },
+                call: () => ({}),
+            },
+            "actors",
+            "test",
+            false,
+        );
+        const { AppImage } = await import("../components/appImage");
+        new AppImage("app", { context, baseImage });
+        await (pulumi.runtime as any).waitForRPCs?.();
+    });
+    return name;
+}
 
 describe("registryServer", () => {
     it.each([

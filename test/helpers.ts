@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { isSecretMarker, mockState, testValues } from "../scripts/planMocks";
+import { evaluateWithMocks, isSecretMarker, testValues } from "../scripts/planMocks";
 import { readStackConfig } from "../scripts/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -37,7 +37,6 @@ export async function runProgram(
     config: Record<string, string>,
     opts: { secretKeys?: string[]; stack?: string; preview?: boolean; env?: Record<string, string | undefined> } = {},
 ): Promise<ProgramRun> {
-    const resources: MockResource[] = [];
     const savedEnv: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(opts.env ?? {})) {
         savedEnv[k] = process.env[k];
@@ -45,32 +44,17 @@ export async function runProgram(
         else process.env[k] = v;
     }
     try {
-        let outputs: Record<string, { value: unknown; secret: boolean }> = {};
+        let evaluated: Awaited<ReturnType<typeof evaluateWithMocks>> | undefined;
         await jest.isolateModulesAsync(async () => {
-            const pulumi = await import("@pulumi/pulumi");
-            await pulumi.runtime.setMocks(
-                {
-                    newResource: (args) => {
-                        const state = mockState(args.type, args.name, args.inputs, testValues(SENTINEL));
-                        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
-                        return { id: `${args.name}-id`, state };
-                    },
-                    call: () => ({}),
-                },
-                "actors",
-                opts.stack ?? "test",
-                opts.preview ?? false,
-            );
-            pulumi.runtime.setAllConfig(config, opts.secretKeys ?? []);
-            const program = await import("../index");
-            for (const [key, value] of Object.entries(program)) {
-                if (pulumi.Output.isInstance(value)) {
-                    const out = value as any;
-                    outputs[key] = { value: await out.promise(), secret: await out.isSecret };
-                }
-            }
-            await (pulumi.runtime as any).waitForRPCs?.();
+            evaluated = await evaluateWithMocks({
+                stack: opts.stack ?? "test",
+                config,
+                secretKeys: opts.secretKeys,
+                preview: opts.preview,
+                values: testValues(SENTINEL),
+            });
         });
+        const { resources, outputs } = evaluated!;
         return {
             resources,
             outputs,

@@ -24,6 +24,8 @@ interface Fault {
     headers?: Record<string, string>;
     delayMs?: number;
     afterHandling?: boolean;
+    /** Heroku's error body ({ id, message }) instead of the generic one. */
+    error?: { id: string; message: string };
 }
 
 function stripExamples(value: any): any {
@@ -169,7 +171,10 @@ export class HerokuEmulator {
         if (fault?.status && !fault.afterHandling)
             return send(
                 fault.status,
-                { id: fault.status === 429 ? "rate_limit" : "internal_server_error", message: "Injected fault." },
+                fault.error ?? {
+                    id: fault.status === 429 ? "rate_limit" : "internal_server_error",
+                    message: "Injected fault.",
+                },
                 fault.headers,
             );
 

@@ -1,13 +1,17 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { HerokuApiError, HerokuClient } from "../components/heroku/api";
-import { PostgresAddonProvider } from "../components/heroku/addon";
+import { HerokuClient, isHerokuApiError } from "../components/heroku/api";
 import { HerokuAppProvider } from "../components/heroku/app";
-import { ConfigVarsProvider } from "../components/heroku/configVars";
-import { AppFeatureProvider, DomainProvider, LogDrainProvider } from "../components/heroku/extras";
-import { FormationProvider } from "../components/heroku/formation";
-import { ContainerReleaseProvider, dockerCliPusher, ImagePusher } from "../components/heroku/release";
+import { HerokuConfigVarsProvider } from "../components/heroku/configVars";
+import { HerokuDomainProvider } from "../components/heroku/domain";
+import { HerokuFeatureProvider } from "../components/heroku/feature";
+import { HerokuFormationProvider } from "../components/heroku/formation";
+import * as kinds from "../components/heroku/kinds";
+import { HerokuLogDrainProvider } from "../components/heroku/logDrain";
+import { HerokuPostgresProvider } from "../components/heroku/postgres";
+import { dockerCliPusher, HerokuReleaseProvider, ImagePusher } from "../components/heroku/release";
+import { dispatcher } from "../components/heroku/resource";
 import { HerokuEmulator, validateRequest } from "./herokuEmulator";
 
 let emulator: HerokuEmulator;
@@ -98,8 +102,9 @@ describe("client", () => {
         for (let i = 0; i < 4; i++) emulator.inject({ method: "GET", path: /^\/apps\/x$/, status: 503 });
         const err: any = await client()
             .request("GET", "/apps/x")
-            .catch((e) => e);
-        expect(err).toBeInstanceOf(HerokuApiError);
+            .catch((e: any) => e);
+        expect(err).toBeInstanceOf(Error);
+        expect(isHerokuApiError(err, 503)).toBe(true);
         expect(err.message).toBe("Heroku API GET /apps/x failed: 503 internal_server_error: Injected fault.");
         expect(sleeps).toHaveLength(3);
         noKey(err.message + err.stack);
@@ -164,15 +169,14 @@ describe("app", () => {
         expect(emulator.apps.size).toBe(1);
     });
 
-    it("renames in place; a new region or team is a replace", async () => {
+    it("renames in place; region and team never replace it", async () => {
         const provider = new HerokuAppProvider(client);
         const { id, outs } = await newApp();
         expect(await provider.diff(id, outs, { ...outs, name: "actors-renamed" })).toEqual({
             changes: true,
             replaces: [],
-            deleteBeforeReplace: false,
         });
-        expect((await provider.diff(id, outs, { ...outs, region: "us" })).replaces).toEqual(["region"]);
+        expect(await provider.diff(id, outs, { ...outs, region: "us" })).toEqual({ changes: false, replaces: [] });
         expect((await provider.diff(id, outs, { name: outs.name, region: outs.region, team: outs.team })).changes).toBe(
             false,
         );
@@ -180,17 +184,30 @@ describe("app", () => {
         expect(renamed.outs!.name).toBe("actors-renamed");
     });
 
-    it("refuses to move an existing app to another region or team (its database would be lost)", async () => {
+    it("refuses to move an existing app to another region or team, given the OLD INPUTS as the engine does", async () => {
         const provider = new HerokuAppProvider(client);
-        const { outs } = await newApp();
-        expect((await provider.check(outs, { name: outs.name, region: "eu", team: "" })).failures).toEqual([]);
-        const moved = await provider.check(outs, { name: outs.name, region: "us", team: "" });
+        const oldInputs = { name: "actors-test1", region: "eu", team: "" };
+        await newApp();
+        expect((await provider.check(oldInputs, oldInputs)).failures).toEqual([]);
+        const moved = await provider.check(oldInputs, { ...oldInputs, region: "us" });
         expect(moved.failures.map((f) => f.property)).toEqual(["region"]);
-        expect(moved.failures[0].reason).toContain("copy the data (heroku pg:copy)");
-        expect(
-            (await provider.check(outs, { name: outs.name, region: "eu", team: "acme" })).failures[0].reason,
-        ).toContain("heroku apps:transfer");
+        expect(moved.failures[0].reason).toMatch(/^actors:herokuRegion: .*set it back to eu.*heroku pg:copy/);
+        const team = await provider.check(oldInputs, { ...oldInputs, team: "acme" });
+        expect(team.failures.map((f) => f.reason)).toEqual([
+            expect.stringMatching(/^actors:herokuTeam: .*apps:transfer/),
+        ]);
         expect((await provider.check({}, { name: "new-app", region: "us", team: "" })).failures).toEqual([]);
+    });
+
+    it("accepts a new team once the app was transferred to it (heroku apps:transfer)", async () => {
+        const provider = new HerokuAppProvider(client);
+        const oldInputs = { name: "actors-test1", region: "eu", team: "" };
+        const { id, outs } = await newApp();
+        emulator.apps.get(id)!.team = { name: "acme" };
+        expect((await provider.check(oldInputs, { ...oldInputs, team: "acme" })).failures).toEqual([]);
+        const news = { ...oldInputs, team: "acme" };
+        expect(await provider.diff(id, outs, news)).toEqual({ changes: true, replaces: [] });
+        expect((await provider.update(id, outs, news)).outs).toMatchObject({ team: "acme", appId: id });
     });
 
     it("creates team apps through /teams/apps", async () => {
@@ -203,7 +220,7 @@ describe("postgres add-on", () => {
     it("provisions once, waits until provisioned, and gives the app DATABASE_URL", async () => {
         const { id: appId } = await newApp();
         emulator.inject({ method: "POST", path: /\/addons$/, status: 500, afterHandling: true });
-        const provider = new PostgresAddonProvider(client);
+        const provider = new HerokuPostgresProvider(client);
         const { id, outs } = await provider.create({
             appId,
             plan: "essential-0",
@@ -224,7 +241,7 @@ describe("postgres add-on", () => {
 
     it("changes plan in place within a tier and replaces across tiers", async () => {
         const { id: appId } = await newApp();
-        const provider = new PostgresAddonProvider(client);
+        const provider = new HerokuPostgresProvider(client);
         const { id, outs } = await provider.create({
             appId,
             plan: "essential-0",
@@ -250,7 +267,7 @@ describe("config vars", () => {
     it("sets exactly the owned keys, removes dropped ones, and never touches DATABASE_URL", async () => {
         const { id: appId } = await newApp();
         emulator.configVars.get(appId)!.DATABASE_URL = "postgres://from-addon";
-        const provider = new ConfigVarsProvider(client);
+        const provider = new HerokuConfigVarsProvider(client);
         const { id, outs } = await provider.create({
             appId,
             vars: { PGSSLMODE: "require", WEB_CONCURRENCY: "2", FEATURE_X: "on" },
@@ -293,7 +310,7 @@ describe("container release", () => {
     it("pushes web and release, releases the config digest and follows it to succeeded", async () => {
         const { id: appId, outs: app } = await newApp();
         const pusher = fakePush();
-        const provider = new ContainerReleaseProvider(client, pusher);
+        const provider = new HerokuReleaseProvider(client, pusher);
         const { outs } = await provider.create({
             appId,
             appName: app.name,
@@ -313,7 +330,7 @@ describe("container release", () => {
     });
 
     it("only a new image triggers a release", async () => {
-        const provider = new ContainerReleaseProvider(client, fakePush());
+        const provider = new HerokuReleaseProvider(client, fakePush());
         const olds = {
             appId: "a",
             appName: "n",
@@ -332,7 +349,7 @@ describe("container release", () => {
         const { id: appId, outs: app } = await newApp();
         emulator.nextReleaseStatus = "failed";
         emulator.releaseOutput = "Running release command...\nactors: configuration error: DATABASE_URL is not set\n";
-        const provider = new ContainerReleaseProvider(client, fakePush());
+        const provider = new HerokuReleaseProvider(client, fakePush());
         const err = await provider
             .create({
                 appId,
@@ -341,7 +358,7 @@ describe("container release", () => {
                 processTypes: ["web", "release"],
                 releaseTimeoutMs: 5000,
             })
-            .catch((e) => e);
+            .catch((e: any) => e);
         expect(err.message).toContain("release v2 of actors-test1 failed; the previous release keeps serving.");
         expect(err.message).toContain("actors: configuration error: DATABASE_URL is not set");
         noKey(err.message);
@@ -358,9 +375,9 @@ describe("container release", () => {
                 }
             },
         };
-        const err = await new ContainerReleaseProvider(client, pusher)
+        const err = await new HerokuReleaseProvider(client, pusher)
             .create({ appId, appName: app.name, image: "actors:sha-3", processTypes: ["web"] })
-            .catch((e) => e);
+            .catch((e: any) => e);
         expect(err.message).toContain("not a Docker v2 schema 2 manifest");
     });
 
@@ -398,7 +415,7 @@ describe("container release", () => {
 describe("formation, domain, log drain, preboot", () => {
     it("scales web with its dyno size", async () => {
         const { id: appId } = await newApp();
-        const provider = new FormationProvider(client);
+        const provider = new HerokuFormationProvider(client);
         const { id, outs } = await provider.create({ appId, processes: { web: { quantity: 2, size: "standard-1x" } } });
         expect(emulator.formation.get(appId)!.get("web")).toMatchObject({
             quantity: 2,
@@ -409,16 +426,16 @@ describe("formation, domain, log drain, preboot", () => {
 
     it("adds a domain with ACM, a log drain and preboot, idempotently", async () => {
         const { id: appId } = await newApp();
-        const domains = new DomainProvider(client);
+        const domains = new HerokuDomainProvider(client);
         await domains.create({ appId, hostname: "actors.example.com" });
         await domains.create({ appId, hostname: "actors.example.com" });
         expect(emulator.domains.get(appId)).toHaveLength(1);
         expect(emulator.requests.some((r) => r.method === "POST" && r.path.endsWith("/acm"))).toBe(true);
-        const drains = new LogDrainProvider(client);
+        const drains = new HerokuLogDrainProvider(client);
         const drain = await drains.create({ appId, url: "syslog+tls://logs.example.com:6514" });
-        await drains.delete(drain.id, { appId });
+        await drains.delete(drain.id, drain.outs);
         expect(emulator.drains.get(appId)).toEqual([]);
-        await new AppFeatureProvider(client).create({ appId, feature: "preboot", enabled: true });
+        await new HerokuFeatureProvider(client).create({ appId, feature: "preboot", enabled: true });
         expect(emulator.features.get(appId)).toEqual({ preboot: true });
     });
 });
@@ -444,10 +461,8 @@ describe("configure", () => {
 });
 
 describe("the shared dispatch provider", () => {
-    it("routes each kind to its implementation and keeps the kind in its outputs", async () => {
-        const { HerokuDispatchProvider } = await import("../components/heroku/dispatch");
-        const provider = new HerokuDispatchProvider();
-        await provider.configure({
+    const withKey = async (run: () => Promise<void>) => {
+        await dispatcher.configure!({
             config: {
                 get: (k: string) => (k === "actors:herokuApiKey" ? emulator.apiKey : undefined),
                 require: () => "",
@@ -455,23 +470,75 @@ describe("the shared dispatch provider", () => {
         });
         process.env.HEROKU_API_URL = emulator.url;
         try {
-            const app = await provider.create({ kind: "app", name: "actors-disp1", region: "us", team: "" });
-            expect(app.outs).toMatchObject({ kind: "app", name: "actors-disp1", adopted: false });
-            const vars = await provider.create({ kind: "configVars", appId: app.id, vars: { A: "1" } });
-            const news = { kind: "configVars", appId: app.id, vars: { A: "2" } };
-            expect((await provider.diff(vars.id, vars.outs, news)).changes).toBe(true);
-            expect((await provider.update(vars.id, vars.outs, news)).outs).toMatchObject({ kind: "configVars" });
-            expect(emulator.configVars.get(app.id)).toEqual({ A: "2" });
-            expect((await provider.read(app.id, app.outs)).props).toMatchObject({ kind: "app", name: "actors-disp1" });
-            expect(await provider.diff(app.id, app.outs, { ...app.outs, kind: "postgres" })).toEqual({
-                changes: true,
-                replaces: ["kind"],
-            });
-            await provider.delete(app.id, app.outs);
-            expect(emulator.apps.size).toBe(0);
-            await expect(provider.create({ kind: "nope" })).rejects.toThrow('unknown Heroku resource kind "nope"');
+            await run();
         } finally {
             delete process.env.HEROKU_API_URL;
         }
-    });
+    };
+
+    it("routes each kind to its implementation and keeps the kind in its outputs", () =>
+        withKey(async () => {
+            const app = await dispatcher.create({ kind: "app", name: "actors-disp1", region: "us", team: "" });
+            expect(app.outs).toMatchObject({ kind: "app", name: "actors-disp1", adopted: false });
+            const vars = await dispatcher.create({ kind: "configVars", appId: app.id, vars: { A: "1" } });
+            const news = { kind: "configVars", appId: app.id, vars: { A: "2" } };
+            expect((await dispatcher.diff!(vars.id, vars.outs, news)).changes).toBe(true);
+            expect((await dispatcher.update!(vars.id, vars.outs, news)).outs).toMatchObject({ kind: "configVars" });
+            expect(emulator.configVars.get(app.id)).toEqual({ A: "2" });
+            expect((await dispatcher.read!(app.id, app.outs)).props).toMatchObject({
+                kind: "app",
+                name: "actors-disp1",
+            });
+            expect(await dispatcher.diff!(app.id, app.outs, { ...app.outs, kind: "postgres" })).toEqual({
+                changes: true,
+                replaces: ["kind"],
+            });
+            await dispatcher.delete!(app.id, app.outs);
+            expect(emulator.apps.size).toBe(0);
+            await expect(dispatcher.create({ kind: "nope" })).rejects.toThrow('unknown Heroku resource kind "nope"');
+        }));
+
+    it("no diff depends on __provider: after an edit of the provider code, nothing changes", () =>
+        withKey(async () => {
+            const app = await dispatcher.create({ kind: "app", name: "actors-disp2", region: "us", team: "" });
+            const appId = app.id;
+            const declared: Record<string, object> = {
+                app: { name: "actors-disp2", region: "us", team: "" },
+                configVars: { appId, vars: { A: "1" } },
+                formation: { appId, processes: { web: { quantity: 1, size: "basic" } } },
+                feature: { appId, feature: "preboot", enabled: true },
+                domain: { appId, hostname: "actors.example.com" },
+                logDrain: { appId, url: "syslog+tls://logs.example.com:6514" },
+                postgres: { appId, plan: "essential-0", attachment: "DATABASE", provisionTimeoutMs: 2000 },
+                release: { appId, appName: "actors-disp2", image: "actors:sha-1", processTypes: ["web"] },
+            };
+            for (const [kind, inputs] of Object.entries(declared)) {
+                const olds = { ...inputs, kind, __provider: "exports.handler = /* version 1 */" };
+                // Old outputs as the engine keeps them; the release's are made up (its create pushes an image).
+                const outs =
+                    kind === "release"
+                        ? {
+                              ...olds,
+                              digests: { web: "sha256:1" },
+                              releaseId: "r1",
+                              releaseVersion: 1,
+                              status: "succeeded",
+                          }
+                        : kind === "app"
+                          ? { ...app.outs, __provider: olds.__provider }
+                          : { ...(await dispatcher.create(olds)).outs, __provider: olds.__provider };
+                const news = { ...inputs, kind, __provider: "exports.handler = /* version 2 */" };
+                expect([kind, (await dispatcher.check!(olds, news)).failures ?? []]).toEqual([kind, []]);
+                expect([kind, await dispatcher.diff!("id", outs, news)]).toEqual([
+                    kind,
+                    { changes: false, replaces: [] },
+                ]);
+            }
+            expect(Object.keys(declared).sort()).toEqual(
+                Object.values(kinds)
+                    .map((k: any) => k?.kind)
+                    .filter(Boolean)
+                    .sort(),
+            );
+        }));
 });

@@ -72,6 +72,20 @@ describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
         expect(unwrapSecrets(full.one(T("ConfigVars")).inputs.vars)).toMatchObject({ FEATURE_FLAGS: "search" });
     });
 
+    it("keys everything of the app on its resource ID, which a preview of a rename keeps known", () => {
+        const owned = full.resources.filter((r) => r.type.startsWith(T("")) && r.type !== T("HerokuApp"));
+        expect(owned.map((r) => r.type.split(":").pop()).sort()).toEqual([
+            "ConfigVars",
+            "ContainerRelease",
+            "HerokuAppFeature",
+            "HerokuDomain",
+            "HerokuFormation",
+            "HerokuLogDrain",
+            "PostgresAddon",
+        ]);
+        for (const r of owned) expect([r.type, r.inputs.appId]).toEqual([r.type, "heroku-app-id"]);
+    });
+
     it("scales the web formation", () => {
         expect(plain.one(T("HerokuFormation")).inputs.processes).toEqual({ web: { quantity: 1, size: "basic" } });
         expect(full.one(T("HerokuFormation")).inputs.processes).toEqual({ web: { quantity: 3, size: "standard-2x" } });
@@ -82,6 +96,8 @@ describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
         expect(full.one(T("HerokuAppFeature")).inputs).toMatchObject({ feature: "preboot", enabled: true });
         expect(full.byType(T("HerokuLogDrain"))).toHaveLength(1);
         expect(full.outputs.url.value).toBe("https://actors.example.com/");
+        expect(full.outputs.dnsTarget).toBeDefined(); // the domain's DNS target, for the CNAME/ALIAS record
+        expect(plain.outputs.dnsTarget).toBeUndefined();
         for (const name of ["HerokuDomain", "HerokuAppFeature", "HerokuLogDrain"])
             expect(plain.byType(T(name))).toHaveLength(0);
     });

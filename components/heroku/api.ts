@@ -28,17 +28,40 @@ export interface HerokuClientOptions {
     sleep?: (ms: number) => Promise<void>;
 }
 
-export class HerokuApiError extends Error {
-    constructor(
-        readonly method: string,
-        readonly path: string,
-        readonly status: number,
-        readonly id: string,
-        readonly herokuMessage: string,
-    ) {
-        super(`Heroku API ${method} ${path} failed: ${status} ${id}: ${herokuMessage}`);
-        this.name = "HerokuApiError";
-    }
+/**
+ * A failed Platform API call, with Heroku's error `id` and `message` (never the API key). A plain `Error` with fields,
+ * not a subclass: Pulumi's closure serializer turns a class that extends Error into a plain function, so under the
+ * dynamic-provider plugin an instance of such a class is no Error and loses its message.
+ */
+export interface HerokuApiError extends Error {
+    name: "HerokuApiError";
+    method: string;
+    path: string;
+    status: number;
+    id: string;
+    herokuMessage: string;
+}
+
+export function herokuApiError(
+    method: string,
+    path: string,
+    status: number,
+    id: string,
+    herokuMessage: string,
+): HerokuApiError {
+    const err = new Error(`Heroku API ${method} ${path} failed: ${status} ${id}: ${herokuMessage}`);
+    return Object.assign(err, { name: "HerokuApiError" as const, method, path, status, id, herokuMessage });
+}
+
+/** Whether `err` is a HerokuApiError (with that HTTP status, when given). */
+export function isHerokuApiError(err: unknown, status?: number): err is HerokuApiError {
+    const e = err as Partial<HerokuApiError> | undefined;
+    return e?.name === "HerokuApiError" && (status === undefined || e.status === status);
+}
+
+/** Rethrows anything but a 404: deleting what is already gone succeeds. */
+export function ignoreNotFound(err: unknown): void {
+    if (!isHerokuApiError(err, 404)) throw err;
 }
 
 export interface RequestOptions {
@@ -168,7 +191,7 @@ export class HerokuClient {
         try {
             return await this.request<T>("GET", path);
         } catch (err) {
-            if (err instanceof HerokuApiError && err.status === 404) return undefined;
+            if (isHerokuApiError(err, 404)) return undefined;
             throw err;
         }
     }
@@ -260,13 +283,7 @@ export class HerokuClient {
         } catch {
             /* not JSON: keep the status text */
         }
-        return new HerokuApiError(
-            method,
-            path,
-            response.status,
-            id,
-            message.split(this.opts.apiKey).join("[redacted]"),
-        );
+        return herokuApiError(method, path, response.status, id, message.split(this.opts.apiKey).join("[redacted]"));
     }
 
     private backoff(attempt: number): number {

@@ -1,6 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
-import { App, HerokuApiError } from "./api";
-import { Created, HerokuProvider, Read, Updated } from "./provider";
+import type * as pulumi from "@pulumi/pulumi";
+import { App, ignoreNotFound } from "./api";
+import { changedKeys, CheckResult, Created, HerokuProvider, Read, Updated } from "./provider";
+import { herokuResource } from "./resource";
 
 export interface HerokuAppInputs {
     name: string;
@@ -16,25 +17,29 @@ export interface HerokuAppOutputs extends HerokuAppInputs {
 }
 
 /** A Heroku app on the container stack; an existing app of the same name (that the key can see) is adopted. */
-export class HerokuAppProvider extends HerokuProvider {
-    /** An existing app cannot change region or owner through this program: that would mean a new app and database. */
-    async check(
-        olds: Partial<HerokuAppOutputs>,
-        news: HerokuAppInputs,
-    ): Promise<{ inputs: HerokuAppInputs; failures: { property: string; reason: string }[] }> {
+export class HerokuAppProvider extends HerokuProvider<HerokuAppInputs, HerokuAppOutputs> {
+    /**
+     * An existing app never moves region or owner through this program: that would mean a new app and a new database.
+     * The engine passes Check the OLD INPUTS (empty when the app is new), so "exists" is "has old inputs".
+     */
+    async check(olds: Partial<HerokuAppInputs>, news: HerokuAppInputs): Promise<CheckResult<HerokuAppInputs>> {
         const failures: { property: string; reason: string }[] = [];
-        if (olds.appId && olds.region !== undefined && olds.region !== news.region) {
+        if (olds.region !== undefined && olds.region !== news.region) {
             failures.push({
                 property: "region",
                 reason:
-                    `Heroku cannot move app ${olds.name} from ${olds.region} to ${news.region}: the app and its database would be replaced. ` +
-                    "Create a new stack in the new region, copy the data (heroku pg:copy), then destroy this one.",
+                    `actors:herokuRegion: Heroku cannot move app ${olds.name} from ${olds.region} to ${news.region}; ` +
+                    `set it back to ${olds.region}. A new region means a new app and database: create a new stack ` +
+                    "there, copy the data (heroku pg:copy), then destroy this one.",
             });
         }
-        if (olds.appId && olds.team !== undefined && olds.team !== news.team) {
+        if (olds.team !== undefined && olds.team !== news.team && !(await this.ownedBy(olds.name, news.team))) {
             failures.push({
                 property: "team",
-                reason: `move app ${olds.name} with \`heroku apps:transfer\` first, then set actors:herokuTeam to match`,
+                reason:
+                    `actors:herokuTeam: app ${olds.name} belongs to ${olds.team ? `team ${olds.team}` : "your account"}; ` +
+                    `move it with \`heroku apps:transfer\` first, then set actors:herokuTeam to match ` +
+                    `(${news.team ? news.team : "empty for a personal app"}).`,
             });
         }
         return { inputs: news, failures };
@@ -73,10 +78,9 @@ export class HerokuAppProvider extends HerokuProvider {
         };
     }
 
+    /** Only a rename changes the app; region and team never replace it (check refuses a new region or team). */
     async diff(id: string, olds: HerokuAppOutputs, news: HerokuAppInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces = (["region", "team"] as const).filter((k) => olds[k] !== news[k]);
-        const changes = replaces.length > 0 || olds.name !== news.name;
-        return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
+        return { changes: changedKeys(olds, news, ["name", "team"]).length > 0, replaces: [] };
     }
 
     async update(id: string, olds: HerokuAppOutputs, news: HerokuAppInputs): Promise<Updated<HerokuAppOutputs>> {
@@ -86,11 +90,13 @@ export class HerokuAppProvider extends HerokuProvider {
 
     async delete(id: string, props: HerokuAppOutputs): Promise<void> {
         if (props.adopted) return;
-        try {
-            await this.api().request("DELETE", `/apps/${id}`);
-        } catch (err) {
-            if (!(err instanceof HerokuApiError && err.status === 404)) throw err;
-        }
+        await this.api().request("DELETE", `/apps/${id}`).catch(ignoreNotFound);
+    }
+
+    /** Whether Heroku already has the app under `team` (empty: a personal app), as after `heroku apps:transfer`. */
+    private async ownedBy(name: string | undefined, team: string): Promise<boolean> {
+        const app = name ? await this.api().find<App>(`/apps/${name}`) : undefined;
+        return app !== undefined && (app.team?.name ?? "") === team;
     }
 }
 
@@ -102,4 +108,19 @@ function outputs(inputs: HerokuAppInputs, app: App, adopted: boolean): HerokuApp
         webUrl: app.web_url ?? `https://${app.name}.herokuapp.com/`,
         adopted,
     };
+}
+
+export class HerokuApp extends herokuResource({ kind: "app", type: "HerokuApp" }, () => new HerokuAppProvider()) {
+    declare readonly name: pulumi.Output<string>;
+    declare readonly appId: pulumi.Output<string>;
+    declare readonly webUrl: pulumi.Output<string>;
+    declare readonly adopted: pulumi.Output<boolean>;
+
+    constructor(
+        name: string,
+        args: { name: pulumi.Input<string>; region: pulumi.Input<string>; team: pulumi.Input<string> },
+        opts?: pulumi.CustomResourceOptions,
+    ) {
+        super(name, { ...args, appId: undefined, webUrl: undefined, adopted: undefined }, opts);
+    }
 }

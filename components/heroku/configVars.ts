@@ -1,7 +1,8 @@
-import * as pulumi from "@pulumi/pulumi";
-import { Created, HerokuProvider, Read, Updated } from "./provider";
+import type * as pulumi from "@pulumi/pulumi";
+import { changedKeys, Created, HerokuProvider, Read, Updated } from "./provider";
+import { herokuResource } from "./resource";
 
-export interface ConfigVarsInputs {
+export interface HerokuConfigVarsInputs {
     appId: string;
     /** Exactly the keys this stack owns; other config vars on the app (DATABASE_URL, ...) are never touched. */
     vars: Record<string, string>;
@@ -17,13 +18,13 @@ export function configVarsPatch(
     return patch;
 }
 
-export class ConfigVarsProvider extends HerokuProvider {
-    async create(inputs: ConfigVarsInputs): Promise<Created<ConfigVarsInputs>> {
+export class HerokuConfigVarsProvider extends HerokuProvider<HerokuConfigVarsInputs, HerokuConfigVarsInputs> {
+    async create(inputs: HerokuConfigVarsInputs): Promise<Created<HerokuConfigVarsInputs>> {
         await this.api().request("PATCH", `/apps/${inputs.appId}/config-vars`, { body: inputs.vars });
         return { id: `${inputs.appId}/config-vars`, outs: inputs };
     }
 
-    async read(id: string, props: ConfigVarsInputs): Promise<Read<ConfigVarsInputs>> {
+    async read(id: string, props: HerokuConfigVarsInputs): Promise<Read<HerokuConfigVarsInputs>> {
         const current = await this.api().request<Record<string, string>>("GET", `/apps/${props.appId}/config-vars`);
         const vars = Object.fromEntries(
             Object.keys(props.vars)
@@ -33,22 +34,45 @@ export class ConfigVarsProvider extends HerokuProvider {
         return { id, props: { ...props, vars } };
     }
 
-    async diff(id: string, olds: ConfigVarsInputs, news: ConfigVarsInputs): Promise<pulumi.dynamic.DiffResult> {
-        const changed =
-            JSON.stringify(Object.entries(olds.vars).sort()) !== JSON.stringify(Object.entries(news.vars).sort());
-        return { changes: changed || olds.appId !== news.appId, replaces: olds.appId !== news.appId ? ["appId"] : [] };
+    async diff(
+        id: string,
+        olds: HerokuConfigVarsInputs,
+        news: HerokuConfigVarsInputs,
+    ): Promise<pulumi.dynamic.DiffResult> {
+        return {
+            changes: changedKeys(olds, news, ["appId", "vars"]).length > 0,
+            replaces: changedKeys(olds, news, ["appId"]),
+        };
     }
 
-    async update(id: string, olds: ConfigVarsInputs, news: ConfigVarsInputs): Promise<Updated<ConfigVarsInputs>> {
+    async update(
+        id: string,
+        olds: HerokuConfigVarsInputs,
+        news: HerokuConfigVarsInputs,
+    ): Promise<Updated<HerokuConfigVarsInputs>> {
         await this.api().request("PATCH", `/apps/${news.appId}/config-vars`, {
             body: configVarsPatch(olds.vars, news.vars),
         });
         return { outs: news };
     }
 
-    async delete(id: string, props: ConfigVarsInputs): Promise<void> {
+    async delete(id: string, props: HerokuConfigVarsInputs): Promise<void> {
         await this.api().request("PATCH", `/apps/${props.appId}/config-vars`, {
             body: configVarsPatch(props.vars, {}),
         });
+    }
+}
+
+export class HerokuConfigVars extends herokuResource(
+    { kind: "configVars", type: "ConfigVars" },
+    () => new HerokuConfigVarsProvider(),
+) {
+    constructor(
+        name: string,
+        args: { appId: pulumi.Input<string>; vars: pulumi.Input<Record<string, pulumi.Input<string>>> },
+        opts?: pulumi.CustomResourceOptions,
+    ) {
+        // A secret value among them makes the whole map secret in state (Pulumi lifts secretness to the property).
+        super(name, { appId: args.appId, vars: args.vars }, opts);
     }
 }

@@ -1,27 +1,28 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { Formation } from "./api";
-import { Created, HerokuProvider, Read, Updated } from "./provider";
+import { changedKeys, Created, HerokuProvider, Read, Updated } from "./provider";
+import { herokuResource } from "./resource";
 
-export interface FormationInputs {
+export interface HerokuFormationInputs {
     appId: string;
     /** Process type -> quantity and dyno size. */
     processes: Record<string, { quantity: number; size: string }>;
 }
 
-function updates(processes: FormationInputs["processes"]) {
+function updates(processes: HerokuFormationInputs["processes"]) {
     return Object.entries(processes).map(([type, p]) => ({ type, quantity: p.quantity, dyno_size: { name: p.size } }));
 }
 
 /** Quantity and dyno size per process type, applied in one batch PATCH. */
-export class FormationProvider extends HerokuProvider {
-    async create(inputs: FormationInputs): Promise<Created<FormationInputs>> {
+export class HerokuFormationProvider extends HerokuProvider<HerokuFormationInputs, HerokuFormationInputs> {
+    async create(inputs: HerokuFormationInputs): Promise<Created<HerokuFormationInputs>> {
         await this.api().request<Formation[]>("PATCH", `/apps/${inputs.appId}/formation`, {
             body: { updates: updates(inputs.processes) },
         });
         return { id: `${inputs.appId}/formation`, outs: inputs };
     }
 
-    async read(id: string, props: FormationInputs): Promise<Read<FormationInputs>> {
+    async read(id: string, props: HerokuFormationInputs): Promise<Read<HerokuFormationInputs>> {
         const formation = await this.api().list<Formation>(`/apps/${props.appId}/formation`);
         const processes = Object.fromEntries(
             formation
@@ -31,21 +32,42 @@ export class FormationProvider extends HerokuProvider {
         return { id, props: { ...props, processes } };
     }
 
-    async diff(id: string, olds: FormationInputs, news: FormationInputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(
+        id: string,
+        olds: HerokuFormationInputs,
+        news: HerokuFormationInputs,
+    ): Promise<pulumi.dynamic.DiffResult> {
         return {
-            changes: JSON.stringify(olds) !== JSON.stringify(news),
-            replaces: olds.appId !== news.appId ? ["appId"] : [],
+            changes: changedKeys(olds, news, ["appId", "processes"]).length > 0,
+            replaces: changedKeys(olds, news, ["appId"]),
         };
     }
 
-    async update(id: string, olds: FormationInputs, news: FormationInputs): Promise<Updated<FormationInputs>> {
+    async update(
+        id: string,
+        olds: HerokuFormationInputs,
+        news: HerokuFormationInputs,
+    ): Promise<Updated<HerokuFormationInputs>> {
         await this.api().request<Formation[]>("PATCH", `/apps/${news.appId}/formation`, {
             body: { updates: updates(news.processes) },
         });
         return { outs: news };
     }
 
-    async delete(id: string, props: FormationInputs): Promise<void> {
+    async delete(id: string, props: HerokuFormationInputs): Promise<void> {
         // The dynos go with the app; scaling to zero first would only cause downtime during a replace.
+    }
+}
+
+export class HerokuFormation extends herokuResource(
+    { kind: "formation", type: "HerokuFormation" },
+    () => new HerokuFormationProvider(),
+) {
+    constructor(
+        name: string,
+        args: { appId: pulumi.Input<string>; processes: HerokuFormationInputs["processes"] },
+        opts?: pulumi.CustomResourceOptions,
+    ) {
+        super(name, args, opts);
     }
 }

@@ -3,15 +3,15 @@ import * as random from "@pulumi/random";
 import { appEnvironment } from "../appEnv";
 import type { PlatformStackArgs } from "../platformStack";
 import {
-    ConfigVars,
-    ContainerRelease,
     HerokuApp,
-    HerokuAppFeature,
+    HerokuConfigVars,
     HerokuDomain,
+    HerokuFeature,
     HerokuFormation,
     HerokuLogDrain,
-    PostgresAddon,
-} from "./resources";
+    HerokuPostgres,
+    HerokuRelease,
+} from "./kinds";
 
 export type HerokuStackArgs = PlatformStackArgs;
 
@@ -24,8 +24,10 @@ export class HerokuStack extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
     readonly appName: pulumi.Output<string>;
     readonly image: pulumi.Output<string>;
+    /** With herokuDomain: the DNS target Heroku assigned to it, for the CNAME (or ALIAS) record. */
+    readonly dnsTarget?: pulumi.Output<string>;
     readonly app: HerokuApp;
-    readonly database: PostgresAddon;
+    readonly database: HerokuPostgres;
 
     constructor(name: string, args: HerokuStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:heroku:HerokuStack", name, {}, opts);
@@ -48,39 +50,42 @@ export class HerokuStack extends pulumi.ComponentResource {
             { name: appName, region: s.herokuRegion, team: s.herokuTeam },
             keep,
         ));
-        const database = (this.database = new PostgresAddon(
+        // The app's resource ID is its Heroku id (appId), and stays known while a preview plans an update of the app
+        // (a rename), where its outputs are unknown: keyed on it, nothing that belongs to the app looks replaced.
+        const appId = app.id;
+        const database = (this.database = new HerokuPostgres(
             `${name}-postgres`,
-            { appId: app.appId, plan: s.herokuPostgresPlan, attachment: "DATABASE" },
+            { appId, plan: s.herokuPostgresPlan, attachment: "DATABASE" },
             keep,
         ));
-        const configVars = new ConfigVars(`${name}-config`, { appId: app.appId, vars: appEnvironment(s) }, parent);
+        const configVars = new HerokuConfigVars(`${name}-config`, { appId, vars: appEnvironment(s) }, parent);
         const features = s.herokuPreboot
-            ? [new HerokuAppFeature(`${name}-preboot`, { appId: app.appId, feature: "preboot", enabled: true }, parent)]
+            ? [new HerokuFeature(`${name}-preboot`, { appId, feature: "preboot", enabled: true }, parent)]
             : [];
 
         // Released after the database and config exist, so the release phase's migrations find DATABASE_URL.
-        const release = new ContainerRelease(
+        const release = new HerokuRelease(
             `${name}-release`,
-            { appId: app.appId, appName: app.name, image: args.image.imageName, processTypes: ["web", "release"] },
+            { appId, appName: app.name, image: args.image.imageName, processTypes: ["web", "release"] },
             { parent: this, dependsOn: [database, configVars, ...features] },
         );
         new HerokuFormation(
             `${name}-formation`,
-            { appId: app.appId, processes: { web: { quantity: s.herokuWebQuantity, size: s.herokuWebSize } } },
+            { appId, processes: { web: { quantity: s.herokuWebQuantity, size: s.herokuWebSize } } },
             { parent: this, dependsOn: [release] },
         );
 
         let url = app.webUrl;
         if (s.herokuDomain) {
-            new HerokuDomain(`${name}-domain`, { appId: app.appId, hostname: s.herokuDomain }, parent);
+            const domain = new HerokuDomain(`${name}-domain`, { appId, hostname: s.herokuDomain }, parent);
+            this.dnsTarget = domain.cname;
             url = pulumi.output(`https://${s.herokuDomain}/`);
         }
-        if (s.herokuLogDrainUrl)
-            new HerokuLogDrain(`${name}-log-drain`, { appId: app.appId, url: s.herokuLogDrainUrl }, parent);
+        if (s.herokuLogDrainUrl) new HerokuLogDrain(`${name}-log-drain`, { appId, url: s.herokuLogDrainUrl }, parent);
 
         this.url = url;
         this.appName = app.name;
         this.image = pulumi.interpolate`registry.heroku.com/${app.name}/web${release.digests.apply((d) => (d?.web ? `@${d.web}` : ""))}`;
-        this.registerOutputs({ url: this.url, appName: this.appName, image: this.image });
+        this.registerOutputs({ url: this.url, appName: this.appName, image: this.image, dnsTarget: this.dnsTarget });
     }
 }

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ACCEPT_DOCKER_RELEASES, HerokuClient, Release } from "./api";
-import { Created, HerokuProvider, Updated, waitFor } from "./provider";
+import { changedKeys, Created, HerokuProvider, Updated, waitFor } from "./provider";
+import { herokuResource } from "./resource";
 
 /** Pushes a locally built image to Heroku's registry under each target name. */
 export interface ImagePusher {
@@ -53,17 +54,20 @@ export const dockerCliPusher: ImagePusher = {
     },
 };
 
-export interface ContainerReleaseInputs {
+export interface HerokuReleaseInputs {
     appId: string;
     appName: string;
-    /** The locally built image (AppImage's name:tag). A new one is the only thing that triggers a release. */
+    /**
+     * The locally built image (AppImage's name:tag, whose tag covers every input of the build: context, Dockerfile,
+     * build arguments, platform). A new one is the only thing that triggers a release.
+     */
     image: string;
     /** Process types released from the image: web, and release for the release phase (migrations). */
     processTypes: string[];
     releaseTimeoutMs?: number;
 }
 
-export interface ContainerReleaseOutputs extends ContainerReleaseInputs {
+export interface HerokuReleaseOutputs extends HerokuReleaseInputs {
     /** Image config digest per process type, as released. */
     digests: Record<string, string>;
     releaseId: string;
@@ -71,7 +75,7 @@ export interface ContainerReleaseOutputs extends ContainerReleaseInputs {
     status: string;
 }
 
-export class ContainerReleaseProvider extends HerokuProvider {
+export class HerokuReleaseProvider extends HerokuProvider<HerokuReleaseInputs, HerokuReleaseOutputs> {
     constructor(
         clientFactory?: () => HerokuClient,
         private readonly pusher: ImagePusher = dockerCliPusher,
@@ -79,28 +83,20 @@ export class ContainerReleaseProvider extends HerokuProvider {
         super(clientFactory);
     }
 
-    async create(inputs: ContainerReleaseInputs): Promise<Created<ContainerReleaseOutputs>> {
+    async create(inputs: HerokuReleaseInputs): Promise<Created<HerokuReleaseOutputs>> {
         const outs = await this.release(inputs);
         return { id: outs.releaseId, outs };
     }
 
-    async diff(
-        id: string,
-        olds: ContainerReleaseOutputs,
-        news: ContainerReleaseInputs,
-    ): Promise<pulumi.dynamic.DiffResult> {
-        const changed =
-            olds.image !== news.image ||
-            olds.appId !== news.appId ||
-            olds.processTypes.join() !== news.processTypes.join();
-        return { changes: changed, replaces: [] };
+    async diff(id: string, olds: HerokuReleaseOutputs, news: HerokuReleaseInputs): Promise<pulumi.dynamic.DiffResult> {
+        return { changes: changedKeys(olds, news, ["image", "appId", "processTypes"]).length > 0, replaces: [] };
     }
 
     async update(
         id: string,
-        olds: ContainerReleaseOutputs,
-        news: ContainerReleaseInputs,
-    ): Promise<Updated<ContainerReleaseOutputs>> {
+        olds: HerokuReleaseOutputs,
+        news: HerokuReleaseInputs,
+    ): Promise<Updated<HerokuReleaseOutputs>> {
         return { outs: await this.release(news) };
     }
 
@@ -108,7 +104,7 @@ export class ContainerReleaseProvider extends HerokuProvider {
         // Releases are Heroku's history of the app; they go when the app goes.
     }
 
-    async release(inputs: ContainerReleaseInputs): Promise<ContainerReleaseOutputs> {
+    async release(inputs: HerokuReleaseInputs): Promise<HerokuReleaseOutputs> {
         const api = this.api();
         const targets = inputs.processTypes.map((type) => `${api.registryHost}/${inputs.appName}/${type}`);
         await this.pusher.push(inputs.image, targets, api.registryHost, api.apiKey);
@@ -141,5 +137,31 @@ export class ContainerReleaseProvider extends HerokuProvider {
             );
         }
         return { ...inputs, digests, releaseId: done.id, releaseVersion: done.version, status: done.status };
+    }
+}
+
+/** The image released to the app's process types (web, and release for the release phase). */
+export class HerokuRelease extends herokuResource(
+    { kind: "release", type: "ContainerRelease" },
+    () => new HerokuReleaseProvider(),
+) {
+    declare readonly digests: pulumi.Output<Record<string, string>>;
+    declare readonly releaseVersion: pulumi.Output<number>;
+
+    constructor(
+        name: string,
+        args: {
+            appId: pulumi.Input<string>;
+            appName: pulumi.Input<string>;
+            image: pulumi.Input<string>;
+            processTypes: string[];
+        },
+        opts?: pulumi.CustomResourceOptions,
+    ) {
+        super(
+            name,
+            { ...args, digests: undefined, releaseId: undefined, releaseVersion: undefined, status: undefined },
+            opts,
+        );
     }
 }

@@ -1,10 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
-import { AddOn, HerokuApiError } from "./api";
-import { Created, HerokuProvider, Read, Updated, waitFor } from "./provider";
+import type * as pulumi from "@pulumi/pulumi";
+import { AddOn, ignoreNotFound } from "./api";
+import { changedKeys, Created, HerokuProvider, Read, Updated, waitFor } from "./provider";
+import { herokuResource } from "./resource";
 
 export const POSTGRES_SERVICE = "heroku-postgresql";
 
-export interface PostgresAddonInputs {
+export interface HerokuPostgresInputs {
     appId: string;
     plan: string;
     /** Attachment name: DATABASE gives the app DATABASE_URL. */
@@ -12,7 +13,7 @@ export interface PostgresAddonInputs {
     provisionTimeoutMs?: number;
 }
 
-export interface PostgresAddonOutputs extends PostgresAddonInputs {
+export interface HerokuPostgresOutputs extends HerokuPostgresInputs {
     addonId: string;
     addonName: string;
     state: string;
@@ -24,8 +25,8 @@ export function planTier(plan: string): string {
     return plan.split("-")[0];
 }
 
-export class PostgresAddonProvider extends HerokuProvider {
-    async create(inputs: PostgresAddonInputs): Promise<Created<PostgresAddonOutputs>> {
+export class HerokuPostgresProvider extends HerokuProvider<HerokuPostgresInputs, HerokuPostgresOutputs> {
+    async create(inputs: HerokuPostgresInputs): Promise<Created<HerokuPostgresOutputs>> {
         const api = this.api();
         let addon = await this.attached(inputs);
         if (!addon) {
@@ -43,40 +44,38 @@ export class PostgresAddonProvider extends HerokuProvider {
         return { id: ready.id, outs: outputs(inputs, ready) };
     }
 
-    async read(id: string, props: PostgresAddonOutputs): Promise<Read<PostgresAddonOutputs>> {
+    async read(id: string, props: HerokuPostgresOutputs): Promise<Read<HerokuPostgresOutputs>> {
         const addon = await this.api().find<AddOn>(`/apps/${props.appId}/addons/${id}`);
         if (!addon) return { id: "", props };
         return { id, props: outputs({ ...props, plan: addon.plan.name.replace(`${POSTGRES_SERVICE}:`, "") }, addon) };
     }
 
-    async diff(id: string, olds: PostgresAddonOutputs, news: PostgresAddonInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces: string[] = [];
-        if (olds.appId !== news.appId) replaces.push("appId");
-        if (olds.attachment !== news.attachment) replaces.push("attachment");
+    async diff(
+        id: string,
+        olds: HerokuPostgresOutputs,
+        news: HerokuPostgresInputs,
+    ): Promise<pulumi.dynamic.DiffResult> {
+        const replaces = changedKeys(olds, news, ["appId", "attachment"]);
         if (planTier(olds.plan) !== planTier(news.plan)) replaces.push("plan");
         return { changes: replaces.length > 0 || olds.plan !== news.plan, replaces };
     }
 
     async update(
         id: string,
-        olds: PostgresAddonOutputs,
-        news: PostgresAddonInputs,
-    ): Promise<Updated<PostgresAddonOutputs>> {
+        olds: HerokuPostgresOutputs,
+        news: HerokuPostgresInputs,
+    ): Promise<Updated<HerokuPostgresOutputs>> {
         await this.api().request<AddOn>("PATCH", `/apps/${news.appId}/addons/${id}`, {
             body: { plan: `${POSTGRES_SERVICE}:${news.plan}` },
         });
         return { outs: outputs(news, await this.provisioned(id, news)) };
     }
 
-    async delete(id: string, props: PostgresAddonOutputs): Promise<void> {
-        try {
-            await this.api().request("DELETE", `/apps/${props.appId}/addons/${id}`);
-        } catch (err) {
-            if (!(err instanceof HerokuApiError && err.status === 404)) throw err;
-        }
+    async delete(id: string, props: HerokuPostgresOutputs): Promise<void> {
+        await this.api().request("DELETE", `/apps/${props.appId}/addons/${id}`).catch(ignoreNotFound);
     }
 
-    private async attached(inputs: PostgresAddonInputs): Promise<AddOn | undefined> {
+    private async attached(inputs: HerokuPostgresInputs): Promise<AddOn | undefined> {
         const addons = await this.api().list<AddOn>(`/apps/${inputs.appId}/addons`);
         return addons.find(
             (a) =>
@@ -86,7 +85,7 @@ export class PostgresAddonProvider extends HerokuProvider {
         );
     }
 
-    private provisioned(id: string, inputs: PostgresAddonInputs): Promise<AddOn> {
+    private provisioned(id: string, inputs: HerokuPostgresInputs): Promise<AddOn> {
         return waitFor(
             `Heroku Postgres ${id} to be provisioned`,
             async () => {
@@ -99,6 +98,23 @@ export class PostgresAddonProvider extends HerokuProvider {
     }
 }
 
-function outputs(inputs: PostgresAddonInputs, addon: AddOn): PostgresAddonOutputs {
+function outputs(inputs: HerokuPostgresInputs, addon: AddOn): HerokuPostgresOutputs {
     return { ...inputs, addonId: addon.id, addonName: addon.name, state: addon.state };
+}
+
+/** Heroku Postgres, attached to the app (DATABASE gives it DATABASE_URL). Type token as it always was: PostgresAddon. */
+export class HerokuPostgres extends herokuResource(
+    { kind: "postgres", type: "PostgresAddon" },
+    () => new HerokuPostgresProvider(),
+) {
+    declare readonly addonName: pulumi.Output<string>;
+    declare readonly plan: pulumi.Output<string>;
+
+    constructor(
+        name: string,
+        args: { appId: pulumi.Input<string>; plan: pulumi.Input<string>; attachment: pulumi.Input<string> },
+        opts?: pulumi.CustomResourceOptions,
+    ) {
+        super(name, { ...args, addonId: undefined, addonName: undefined, state: undefined }, opts);
+    }
 }
