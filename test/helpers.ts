@@ -104,8 +104,35 @@ export function asKubernetesObject(resource: MockResource): Record<string, any> 
     return unwrapSecrets(resource.inputs);
 }
 
-/** Validates a Kubernetes object with kubernetes-models (required fields, types, enums, quantities). */
+/** The openAPIV3Schema of the Barman Cloud plugin's ObjectStore CRD (test/reference, unchanged upstream copy). */
+export function objectStoreCrd(): any {
+    const crd = yaml.load(
+        fs.readFileSync(path.join(REFERENCE, "barman-cloud-plugin-v0.13.0-objectstore-crd.yaml"), "utf8"),
+    ) as any;
+    return crd.spec.versions.find((v: any) => v.name === "v1");
+}
+
+/** The CRD schema of a custom resource whose project publishes no kubernetes-models package, if it is one. */
+function crdSchema(apiVersion: string, kind: string): any {
+    if (apiVersion === "postgresql.cnpg.io/v1") return cnpgCrdSchema(kind);
+    if (apiVersion === "barmancloud.cnpg.io/v1" && kind === "ObjectStore")
+        return objectStoreCrd().schema.openAPIV3Schema;
+    return undefined;
+}
+
+/**
+ * Validates any Kubernetes object this program declares: built-in kinds and those with a kubernetes-models package
+ * with kubernetes-models (required fields, types, enums, quantities); CloudNativePG and Barman Cloud kinds against
+ * their CRDs' schemas (which Ajv checks except for CEL rules). Throws with every problem.
+ */
 export function validateKubernetesObject(obj: Record<string, any>): void {
+    const schema = crdSchema(String(obj.apiVersion), String(obj.kind));
+    if (schema) {
+        const problems = compileSchema(schema)(obj);
+        if (!obj.metadata?.name || !obj.metadata?.namespace) problems.push("/metadata name and namespace are required");
+        if (problems.length) throw new Error(`${obj.kind}/${obj.metadata?.name}: ${problems.join("; ")}`);
+        return;
+    }
     const [groupVersion, kind] = [String(obj.apiVersion), String(obj.kind)];
     const group = groupVersion.includes("/") ? groupVersion.split("/")[0] : "";
     // Custom resources validate against their projects' published schemas, packaged like kubernetes-models.

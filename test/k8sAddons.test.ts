@@ -1,8 +1,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import { podSpecOf, restrictedViolations } from "../policy/podSecurity";
-import { asKubernetesObject, compileSchema, ProgramRun, readReference, ROOT, runProgram, stackConfig } from "./helpers";
-import { dependencyNames, readReferenceYaml, resourceOptions, unknownValuePaths, validateObject } from "./k8sSchemas";
+import {
+    asKubernetesObject,
+    compileSchema,
+    ProgramRun,
+    readReference,
+    ROOT,
+    runProgram,
+    stackConfig,
+    validateKubernetesObject,
+} from "./helpers";
+import { dependencyNames, readReferenceYaml, resourceOptions, unknownValuePaths } from "./k8sSchemas";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const base = stackConfig("k8s");
@@ -46,7 +55,7 @@ describe("every add-on on", () => {
         ["ingress", () => ingress],
         ["gateway", () => gateway],
     ])("every object validates against its schema (%s)", (_, run) => {
-        for (const obj of objects(run())) expect(() => validateObject(obj)).not.toThrow();
+        for (const obj of objects(run())) expect(() => validateKubernetesObject(obj)).not.toThrow();
         const workloads = objects(run()).filter((o) => podSpecOf(o.kind, o.spec));
         for (const w of workloads) expect(restrictedViolations(podSpecOf(w.kind, w.spec))).toEqual([]);
     });

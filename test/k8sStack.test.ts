@@ -10,8 +10,10 @@ import {
     SENTINEL,
     stackConfig,
     unwrapSecrets,
+    objectStoreCrd,
+    validateKubernetesObject,
 } from "./helpers";
-import { objectStoreCrd, resourceOptions, validateObject } from "./k8sSchemas";
+import { resourceOptions } from "./k8sSchemas";
 import { MIGRATION, migrationAwaitSeconds, migrationDeadlineSeconds, dockerConfigServer } from "../components/k8s/web";
 import { bootstrapIdentity, clusterReleaseOptions } from "../components/k8s/database";
 
@@ -111,7 +113,7 @@ describe("schemas", () => {
     ])("every object validates against the Kubernetes schema (%s)", (_, run) => {
         const objects = kubeObjects(run());
         expect(objects.length).toBeGreaterThan(10);
-        for (const obj of objects) expect(() => validateObject(obj)).not.toThrow();
+        for (const obj of objects) expect(() => validateKubernetesObject(obj)).not.toThrow();
     });
 
     it.each([
@@ -153,14 +155,16 @@ describe("schemas", () => {
     it("the schema checks can fail: a wrong ObjectStore, ScheduledBackup or plugin entry is rejected", () => {
         const store = asKubernetesObject(full.one(OBJECT_STORE))!;
         const broken = { ...store, spec: { ...store.spec, retentionPolicy: "30 days" } };
-        expect(() => validateObject(broken)).toThrow(/retentionPolicy/);
+        expect(() => validateKubernetesObject(broken)).toThrow(/retentionPolicy/);
         const noPath = {
             ...store,
             spec: { configuration: { ...store.spec.configuration, destinationPath: undefined } },
         };
-        expect(() => validateObject(JSON.parse(JSON.stringify(noPath)))).toThrow(/destinationPath/);
+        expect(() => validateKubernetesObject(JSON.parse(JSON.stringify(noPath)))).toThrow(/destinationPath/);
         const scheduled = asKubernetesObject(full.one(SCHEDULED_BACKUP))!;
-        expect(() => validateObject({ ...scheduled, spec: { ...scheduled.spec, method: "barman" } })).toThrow(/method/);
+        expect(() => validateKubernetesObject({ ...scheduled, spec: { ...scheduled.spec, method: "barman" } })).toThrow(
+            /method/,
+        );
         const plugins = cnpgCrdSchema("Cluster").properties.spec.properties.plugins;
         expect(compileSchema(plugins)([{ isWALArchiver: true }])).not.toEqual([]);
     });
@@ -428,7 +432,7 @@ describe("private registries", () => {
                 },
             },
         });
-        expect(() => validateObject(asKubernetesObject(secret)!)).not.toThrow();
+        expect(() => validateKubernetesObject(asKubernetesObject(secret)!)).not.toThrow();
         for (const type of [DEPLOYMENT, JOB])
             expect(full.one(type).inputs.spec.template.spec.imagePullSecrets).toEqual([{ name: "actors-registry" }]);
     });
@@ -555,7 +559,7 @@ describe("restoring from a backup", () => {
         expect(archiver.parameters.serverName).not.toBe(values.recovery.clusterName);
         expect(asKubernetesObject(restored.one(OBJECT_STORE))!.metadata.name).toBe("actors-db-2-store");
         expect(asKubernetesObject(restored.one(SCHEDULED_BACKUP))!.spec.cluster).toEqual({ name: "actors-db-2" });
-        for (const obj of kubeObjects(restored)) expect(() => validateObject(obj)).not.toThrow();
+        for (const obj of kubeObjects(restored)) expect(() => validateKubernetesObject(obj)).not.toThrow();
     });
 
     it("the app follows the cluster name", () => {

@@ -56,6 +56,8 @@ describe("the first deploy", () => {
     it("creates the app, the database, config vars, one release and the formation; no secret in plain text", async () => {
         const run = expectOk(await up(state));
         expect(opsOn(run, "create")).toHaveLength(7);
+        // protectDatabase (on by default): the app (its deletion takes the database) and the add-on.
+        expect(state.resources.filter((r) => r.protect).map((r) => r.name)).toEqual(["heroku-app", "heroku-postgres"]);
         expect(world.emulator.apps.size).toBe(1);
         const [app] = [...world.emulator.apps.values()];
         expect(app.name).toMatch(/^actors-[a-z0-9]+$/);

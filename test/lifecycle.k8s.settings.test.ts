@@ -10,6 +10,15 @@ import { expectOk, expectSettingChange, settingsOf } from "./engine/lifecycle";
 import { SENTINEL } from "./helpers";
 
 const secretValue = (what: string) => `${SENTINEL}-${what}`;
+/** Backups to object storage, which the backup and restore settings need alongside. */
+const BACKUPS = {
+    config: {
+        "actors:backupDestination": "s3://actors-backups/prod",
+        "actors:backupAccessKeyId": secretValue("access-key"),
+        "actors:backupSecretAccessKey": secretValue("secret-key"),
+    },
+    secretKeys: ["actors:backupAccessKeyId", "actors:backupSecretAccessKey"],
+};
 /** A new value for each setting (with what it needs alongside, for the settings that need another). */
 const CHANGES: Record<string, { config: Record<string, string>; secretKeys?: string[] }> = {
     webConcurrency: { config: { "actors:webConcurrency": "4" } },
@@ -47,13 +56,23 @@ const CHANGES: Record<string, { config: Record<string, string>; secretKeys?: str
     dbCpu: { config: { "actors:dbCpu": "1" } },
     dbMemory: { config: { "actors:dbMemory": "1Gi" } },
     monitoring: { config: { "actors:monitoring": "true" } },
-    backupDestination: {
+    backupDestination: BACKUPS,
+    dbClusterName: { config: { "actors:dbClusterName": "actors-db-two" } },
+    installBarmanCloudPlugin: {
+        config: { ...BACKUPS.config, "actors:installBarmanCloudPlugin": "false" },
+        secretKeys: BACKUPS.secretKeys,
+    },
+    restoreFromBackup: {
+        config: { ...BACKUPS.config, "actors:restoreFromBackup": "actors-db-old" },
+        secretKeys: BACKUPS.secretKeys,
+    },
+    restoreTargetTime: {
         config: {
-            "actors:backupDestination": "s3://actors-backups/prod",
-            "actors:backupAccessKeyId": secretValue("access-key"),
-            "actors:backupSecretAccessKey": secretValue("secret-key"),
+            ...BACKUPS.config,
+            "actors:restoreFromBackup": "actors-db-old",
+            "actors:restoreTargetTime": "2026-01-02T03:04:05Z",
         },
-        secretKeys: ["actors:backupAccessKeyId", "actors:backupSecretAccessKey"],
+        secretKeys: BACKUPS.secretKeys,
     },
     backupEndpointUrl: { config: { "actors:backupEndpointUrl": "https://s3.example.com" } },
     backupS3Region: { config: { "actors:backupS3Region": "eu-west-1" } },
