@@ -8,8 +8,8 @@ export function isSecretMarker(value: any): boolean {
 
 /**
  * The one evaluation of the program under Pulumi's runtime mocks (the unit tests and `npm run render`; the lifecycle
- * tests and the benchmark run it through the engine harness in test/engine instead): index.ts with the given
- * config, every resource answered by mockState. Load it in a fresh module registry (a new process, or jest's
+ * tests and the benchmark run it through the engine harness in test/engine instead): index.ts (or a given
+ * component) with the given config, every resource answered by mockState. Load it in a fresh module registry (a new process, or jest's
  * isolateModules) so the program and @pulumi/pulumi start clean.
  */
 export async function evaluateWithMocks(opts: {
@@ -18,6 +18,8 @@ export async function evaluateWithMocks(opts: {
     secretKeys?: string[];
     preview?: boolean;
     values: MockValues;
+    /** What to evaluate instead of index.ts (a single component); its stack outputs are then none. */
+    program?: () => Promise<Record<string, unknown>>;
 }): Promise<{
     resources: { type: string; name: string; inputs: any; state: any }[];
     outputs: Record<string, { value: unknown; secret: boolean }>;
@@ -38,7 +40,7 @@ export async function evaluateWithMocks(opts: {
         opts.preview ?? false,
     );
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
-    const program = await import("../index");
+    const program = opts.program ? await opts.program() : await import("../index");
     const outputs: Record<string, { value: unknown; secret: boolean }> = {};
     for (const [key, value] of Object.entries(program)) {
         if (pulumi.Output.isInstance(value)) {

@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { IMAGE_PLATFORM, registryServer } from "../components/appImage";
 import { contextHash } from "../components/contextHash";
+import { evaluateWithMocks, testValues } from "../scripts/planMocks";
 import { ROOT, runProgram, SENTINEL, stackConfig } from "./helpers";
 
 function copyApp(): string {
@@ -93,26 +94,22 @@ describe("the image's inputs", () => {
 
 /** The docker.Image name:tag AppImage declares for a context, under Pulumi's mocks. */
 async function imageNameOf(context: string, baseImage?: string): Promise<string> {
-    let name = "";
+    let images: { inputs: any }[] = [];
     await jest.isolateModulesAsync(async () => {
-        const pulumi = await import("@pulumi/pulumi");
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (args) => {
-                    if (args.type === "docker:index/image:Image") name = args.inputs.imageName;
-                    return { id: `${args.name}-id`, state: args.inputs };
-                },
-                call: () => ({}),
+        const { resources } = await evaluateWithMocks({
+            stack: "test",
+            config: {},
+            values: testValues(SENTINEL),
+            program: async () => {
+                const { AppImage } = await import("../components/appImage");
+                new AppImage("app", { context, baseImage });
+                return {};
             },
-            "actors",
-            "test",
-            false,
-        );
-        const { AppImage } = await import("../components/appImage");
-        new AppImage("app", { context, baseImage });
-        await (pulumi.runtime as any).waitForRPCs?.();
+        });
+        images = resources.filter((r) => r.type === "docker:index/image:Image");
     });
-    return name;
+    expect(images).toHaveLength(1);
+    return images[0].inputs.imageName;
 }
 
 describe("registryServer", () => {
