@@ -8,10 +8,10 @@
  * the program: loading, transpiling, declaring resources, serializing the dynamic provider.
  */
 import * as path from "path";
-import { testValues } from "../scripts/planMocks";
-import { binaryProviders } from "../test/engine/binaryProviders";
-import { Engine, ProgramSpec, StackState } from "../test/engine/engine";
-import { stackSpec } from "../test/engine/fixture";
+import { testValues } from "../test/support/planMocks";
+import { binaryProviders } from "../test/support/engine/binaryProviders";
+import { Engine, ProgramSpec, StackState } from "../test/support/engine/engine";
+import { stackSpec } from "../test/support/engine/fixture";
 
 const ROOT = path.resolve(__dirname, "..");
 

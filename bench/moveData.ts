@@ -11,7 +11,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { pgEnv, query, tool } from "../scripts/moveData/pg";
+import { pgEnv, query, tool } from "../cli/moveData/pg";
 import {
     appServer,
     loadActors,
@@ -20,7 +20,7 @@ import {
     platforms,
     stackFlags,
     startMoveData,
-} from "../test/moveDataFixtures";
+} from "../test/support/moveDataFixtures";
 
 const ROWS = Number(process.env.BENCH_MOVE_ROWS ?? 1_000_000);
 

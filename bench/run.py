@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "tools"))
 from pgserver import PgServer, free_port, wait_for_port  # noqa: E402
 from podman import BASE_IMAGE, build, env as podman_env, podman  # noqa: E402
 

@@ -1,4 +1,4 @@
-import { plainSecretLeaks, runProgram, stackConfig, unwrapSecrets } from "../test/helpers";
+import { plainSecretLeaks, runProgram, stackConfig, unwrapSecrets } from "../test/support/helpers";
 import {
     databaseBackupsThroughPlugin,
     databaseStaysInNamespace,

@@ -1,4 +1,4 @@
-"""Host-side tests of the shipped image, run by scripts/test_app.py (APP_IMAGE, PG_ADMIN_URL)."""
+"""Host-side tests of the shipped image, run by tools/test_app.py (APP_IMAGE, PG_ADMIN_URL)."""
 from __future__ import annotations
 
 import json
@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 from pgserver import free_port  # noqa: E402
 from podman import podman  # noqa: E402
 
 IMAGE = os.environ.get("APP_IMAGE", "")
 ADMIN_URL = os.environ.get("PG_ADMIN_URL", "")
 if not (IMAGE and ADMIN_URL):
-    raise pytest.UsageError("run the container tests with `npm test` or scripts/test_app.py")
+    raise pytest.UsageError("run the container tests with `npm test` or tools/test_app.py")
 
 
 def get(path_url: str, timeout: float = 5.0):

@@ -26,7 +26,7 @@ ADMIN_URL = os.environ.get("PG_ADMIN_URL", "")
 CONTROL_URL = os.environ.get("PG_CONTROL_URL", "")
 
 if not ADMIN_URL:
-    raise pytest.UsageError("PG_ADMIN_URL is not set: run the app tests with `npm test` or scripts/test_app.py")
+    raise pytest.UsageError("PG_ADMIN_URL is not set: run the app tests with `npm test` or tools/test_app.py")
 
 
 def database_url(name: str) -> str:
@@ -104,7 +104,7 @@ class PgControl:
 @pytest.fixture
 def pg_control():
     if not CONTROL_URL:
-        pytest.fail("PG_CONTROL_URL is not set: run the app tests with `npm test` or scripts/test_app.py")
+        pytest.fail("PG_CONTROL_URL is not set: run the app tests with `npm test` or tools/test_app.py")
     control = PgControl()
     control.running = True
     yield control

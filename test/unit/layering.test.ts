@@ -1,0 +1,52 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "../support/helpers";
+
+/** Relative imports (static, dynamic and require) of every TypeScript file under a directory, resolved to files. */
+function importGraph(dir: string): Map<string, string[]> {
+    const graph = new Map<string, string[]>();
+    const walk = (d: string) => {
+        for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+            const full = path.join(d, entry.name);
+            if (entry.isDirectory()) walk(full);
+            else if (entry.name.endsWith(".ts")) {
+                const text = fs.readFileSync(full, "utf8");
+                const specs = [...text.matchAll(/(?:from|require\(|import\()\s*"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1]);
+                graph.set(
+                    path.relative(ROOT, full),
+                    specs.map((spec) => path.relative(ROOT, path.resolve(path.dirname(full), spec)) + ".ts"),
+                );
+            }
+        }
+    };
+    walk(path.join(ROOT, dir));
+    return graph;
+}
+
+describe("layering", () => {
+    const graph = importGraph("components");
+
+    it("components/ never imports from policy/ or test/ (the policy pack imports components, not the reverse)", () => {
+        const wrong = [...graph].flatMap(([file, deps]) =>
+            deps.filter((d) => !d.startsWith("components/")).map((d) => `${file} -> ${d}`),
+        );
+        expect(wrong).toEqual([]);
+    });
+
+    it("has no import cycle among components/", () => {
+        const cycles: string[] = [];
+        const state = new Map<string, "open" | "done">();
+        const visit = (file: string, trail: string[]) => {
+            if (state.get(file) === "done") return;
+            if (state.get(file) === "open") {
+                cycles.push([...trail.slice(trail.indexOf(file)), file].join(" -> "));
+                return;
+            }
+            state.set(file, "open");
+            for (const dep of graph.get(file) ?? []) visit(dep, [...trail, file]);
+            state.set(file, "done");
+        };
+        for (const file of graph.keys()) visit(file, []);
+        expect(cycles).toEqual([]);
+    });
+});
