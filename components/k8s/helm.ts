@@ -21,8 +21,6 @@ export interface PinnedReleaseArgs {
     createNamespace?: boolean;
     /** Roll back a failed install or upgrade (true unless the chart's readiness outlives Helm's wait). */
     atomic?: boolean;
-    /** Adopt objects that exist but belong to no release (Helm's --take-ownership). */
-    takeOwnership?: boolean;
 }
 
 export function pinnedRelease(
@@ -42,7 +40,6 @@ export function pinnedRelease(
             createNamespace: args.createNamespace ?? false,
             atomic: args.atomic ?? true,
             timeout: pinned.timeoutSeconds,
-            ...(args.takeOwnership ? { takeOwnership: true } : {}),
             values: args.values,
         },
         opts,
