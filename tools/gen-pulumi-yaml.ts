@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { CONFIG_SCHEMA, KeySpec } from "../components/config";
+import { HEROKU_PACKAGE } from "../components/heroku/herokuResource";
 
 export function projectConfigBlock(): Record<string, unknown> {
     const block: Record<string, unknown> = {};
@@ -27,6 +28,8 @@ export function renderPulumiYaml(): string {
         name: "actors",
         description: "One Flask app and one image, deployed to Kubernetes (stack k8s) or Heroku (stack heroku)",
         runtime: { name: "nodejs", options: { typescript: true } },
+        // The Heroku resources' provider plugin, run from the checkout (provider/pulumi-resource-actors-heroku).
+        plugins: { providers: [{ name: HEROKU_PACKAGE, path: "./provider" }] },
         config: projectConfigBlock(),
     };
     return (
