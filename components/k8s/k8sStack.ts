@@ -56,6 +56,7 @@ export class K8sStack extends pulumi.ComponentResource {
                       namespace: ns,
                       databaseCluster: s.dbClusterName,
                       installKubePrometheusStack: s.installKubePrometheusStack,
+                      chartRepository: s.chartRepository,
                       alertErrorPercent: s.alertErrorPercent,
                       alertLatencyMs: s.alertLatencyMs,
                   },
@@ -74,6 +75,7 @@ export class K8sStack extends pulumi.ComponentResource {
                       `${name}-tls`,
                       {
                           install: s.installCertManager,
+                          chartRepository: s.chartRepository,
                           email: s.letsEncryptEmail,
                           gatewayApi,
                           solver: gatewayApi
@@ -102,6 +104,7 @@ export class K8sStack extends pulumi.ComponentResource {
                 namespace: ns,
                 clusterName: s.dbClusterName,
                 installOperator: s.installCnpgOperator,
+                chartRepository: s.chartRepository,
                 operatorNamespace: s.cnpgOperatorNamespace,
                 installBackupPlugin: s.installBarmanCloudPlugin,
                 backupPluginDependsOn: tls?.release ? [tls.release] : [],
@@ -155,7 +158,11 @@ export class K8sStack extends pulumi.ComponentResource {
         );
 
         const traffic = s.installTraefik
-            ? new Traefik(`${name}-traffic`, { gatewayApi, metrics: monitoring }, afterMonitoring)
+            ? new Traefik(
+                  `${name}-traffic`,
+                  { gatewayApi, metrics: monitoring, chartRepository: s.chartRepository },
+                  afterMonitoring,
+              )
             : undefined;
         const network = new AppNetwork(
             `${name}-network`,
