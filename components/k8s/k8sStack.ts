@@ -4,6 +4,7 @@ import { appEnvironment } from "../appEnv";
 import type { PlatformStackArgs } from "../platformStack";
 import { registryServer } from "../appImage";
 import { Database } from "./database";
+import { checkKubeTarget } from "./kubeconfig";
 import { APP_GATEWAY, AppNetwork } from "./network";
 import { Observability } from "./observability";
 import { Tls } from "./tls";
@@ -22,9 +23,16 @@ export class K8sStack extends pulumi.ComponentResource {
     constructor(name: string, args: K8sStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:k8s:K8sStack", name, {}, opts);
         const s = args.settings;
+        // With a real engine, the context must exist and its API server answer before anything is planned on it;
+        // under unit-test mocks there is no cluster to check.
+        const checked = pulumi.runtime.hasEngine() ? checkKubeTarget(s.kubeContext) : Promise.resolve();
         const provider = new k8s.Provider(
             `${name}-provider`,
-            { ...(s.kubeContext ? { context: s.kubeContext } : {}), enableServerSideApply: true },
+            {
+                ...(s.kubeContext ? { context: s.kubeContext } : {}),
+                // Held back until the check passes: its failure is the program's failure, before any plan.
+                enableServerSideApply: pulumi.output(checked.then(() => true)),
+            },
             { parent: this },
         );
         const within = { parent: this, provider };

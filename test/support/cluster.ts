@@ -13,12 +13,10 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as net from "net";
 import * as path from "path";
+import { REFERENCE } from "./helpers";
 import { KubeApi, waitFor } from "./kubeApi";
+import { TOOLS_BIN } from "./pulumi";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const REFERENCE = path.join(ROOT, "test", "reference");
-/** Where .ci/build-tools links the Go-built binaries (and KWOK's stages). */
-export const TOOLS_BIN = path.join(ROOT, ".tools", "bin");
 export const CONTEXT = "actors-test";
 export const NODE_NAME = "kwok-node-0";
 /** The annotation KWOK is told to manage nodes by; only our node carries it. */
