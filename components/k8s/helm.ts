@@ -12,8 +12,6 @@ export interface PinnedReleaseArgs {
     createNamespace?: boolean;
     /** Roll back a failed install or upgrade (true unless the chart's readiness outlives Helm's wait). */
     atomic?: boolean;
-    /** Adopt objects that exist but belong to no release (Helm's --take-ownership). */
-    takeOwnership?: boolean;
 }
 
 /** A Helm release of one pinned chart: every chart this program installs goes through here. */
@@ -35,7 +33,6 @@ export function pinnedRelease(
             createNamespace: args.createNamespace ?? false,
             atomic: args.atomic ?? true,
             timeout: pinned.timeoutSeconds,
-            ...(args.takeOwnership ? { takeOwnership: true } : {}),
             values: args.values,
         },
         opts,

@@ -30,8 +30,8 @@ export class Observability extends pulumi.ComponentResource {
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:k8s:Observability", name, {}, opts);
         if (args.installKubePrometheusStack) {
-            // The CRDs first, and adopted: a release of kube-prometheus-stack before 88 installed them from its
-            // `crds/` directory, which leaves them owned by no release.
+            // The CRDs first, from a chart that ships them as templates, so Helm upgrades them. CRDs left by a
+            // kube-prometheus-stack before 88 (its `crds/` directory) are adopted by hand: docs/troubleshooting.md.
             this.crdsRelease = pinnedRelease(
                 `${name}-prometheus-operator-crds`,
                 CHARTS.prometheusOperatorCrds,
@@ -39,7 +39,6 @@ export class Observability extends pulumi.ComponentResource {
                     release: "prometheus-operator-crds",
                     namespace: MONITORING_NAMESPACE,
                     createNamespace: true,
-                    takeOwnership: true,
                     values: prometheusOperatorCrdsValues(),
                     chartRepository: args.chartRepository,
                 },

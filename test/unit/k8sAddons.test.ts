@@ -111,9 +111,8 @@ describe("kube-prometheus-stack and the Prometheus Operator CRDs", () => {
         expect(kpsChart.dependencies.find((d: any) => d.name === "crds").condition).toBe("crds.enabled");
     });
 
-    it("applies the CRDs from their own release, which Helm upgrades, adopted and kept on uninstall", () => {
+    it("applies the CRDs from their own release, which Helm upgrades, kept on uninstall", () => {
         const crds = chart(ingress, "prometheus-operator-crds");
-        expect(crds.takeOwnership).toBe(true);
         expect(crds.namespace).toBe("monitoring");
         expect(crds.values).toEqual({ crds: { annotations: { "helm.sh/resource-policy": "keep" } } });
         expect(
