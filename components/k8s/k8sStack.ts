@@ -23,16 +23,12 @@ export class K8sStack extends pulumi.ComponentResource {
     constructor(name: string, args: K8sStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:k8s:K8sStack", name, {}, opts);
         const s = args.settings;
-        // With a real engine, the context must exist and its API server answer before anything is planned on it;
+        // With a real engine, the context must exist and its API server answer before anything is declared on it;
         // under unit-test mocks there is no cluster to check.
-        const checked = pulumi.runtime.hasEngine() ? checkKubeTarget(s.kubeContext) : Promise.resolve();
+        if (pulumi.runtime.getEngine()) checkKubeTarget(s.kubeContext);
         const provider = new k8s.Provider(
             `${name}-provider`,
-            {
-                ...(s.kubeContext ? { context: s.kubeContext } : {}),
-                // Held back until the check passes: its failure is the program's failure, before any plan.
-                enableServerSideApply: pulumi.output(checked.then(() => true)),
-            },
+            { ...(s.kubeContext ? { context: s.kubeContext } : {}), enableServerSideApply: true },
             { parent: this },
         );
         const within = { parent: this, provider };

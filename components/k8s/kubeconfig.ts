@@ -1,6 +1,6 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -62,32 +62,31 @@ export function kubeTarget(kubeContext: string, view: KubeconfigView): { context
     return { context, server };
 }
 
-/** Resolves when something accepts a TCP connection at the server's host and port within `timeoutMs`. */
-export function serverAnswers(server: string, timeoutMs = 5000): Promise<string | undefined> {
+/**
+ * Whether something accepts a TCP connection at the server's host and port within `timeoutMs`: undefined when it
+ * does, else why not. Synchronous (a short child process), so that the program fails before it declares anything.
+ */
+export function serverProblem(server: string, timeoutMs = 5000): string | undefined {
     const url = new URL(server);
     const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
     const host = url.hostname.replace(/^\[|\]$/g, "");
-    return new Promise((resolve) => {
-        const socket = net.connect({ host, port });
-        const done = (problem?: string) => {
-            socket.destroy();
-            resolve(problem);
-        };
-        socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs / 1000} s`));
-        socket.once("connect", () => done());
-        socket.once("error", (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
-    });
+    const probe = `const s = require("net").connect(${port}, ${JSON.stringify(host)});
+        s.setTimeout(${timeoutMs}, () => { process.stdout.write("no answer within ${timeoutMs / 1000} s"); process.exit(1); });
+        s.on("connect", () => process.exit(0));
+        s.on("error", (e) => { process.stdout.write(e.code || e.message); process.exit(1); });`;
+    const r = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8", timeout: timeoutMs + 5000 });
+    return r.status === 0 ? undefined : r.stdout || r.error?.message || "no answer";
 }
 
 /**
  * Checks the target cluster for a real deployment: throws a RunError (one line, naming actors:kubeContext) when the
- * context is missing or its API server does not answer.
+ * kubeconfig has no such context or its API server does not answer.
  */
-export async function checkKubeTarget(kubeContext: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export function checkKubeTarget(kubeContext: string, env: NodeJS.ProcessEnv = process.env): void {
     if (kubeconfigFiles(env).length === 0 && !kubeContext && env.KUBERNETES_SERVICE_HOST) return; // in-cluster
     const target = kubeTarget(kubeContext, readKubeconfig(kubeconfigFiles(env)));
     if (typeof target === "string") throw new pulumi.RunError(target);
-    const problem = await serverAnswers(target.server);
+    const problem = serverProblem(target.server);
     if (problem)
         throw new pulumi.RunError(
             `actors:kubeContext ${kubeContext ? `"${target.context}"` : `is empty; the current context "${target.context}"`}: its API server ${target.server} is unreachable (${problem}): start the cluster, or set actors:kubeContext to a reachable one`,
