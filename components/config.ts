@@ -126,6 +126,15 @@ export const CONFIG_SCHEMA = {
         default: "",
         description: "k8s: kubeconfig context to deploy to (empty: the current context).",
     },
+    chartRepository: {
+        type: "string",
+        default: "",
+        description:
+            "k8s: Helm repository (https://...) or OCI registry (oci://host/path) to fetch every chart from, under its upstream name and pinned version: an air-gapped mirror (empty: each chart's upstream repository).",
+        check: optional(
+            pattern(/^(https?|oci):\/\/[^\s]+$/, "an http(s):// Helm repository URL or an oci:// registry path"),
+        ),
+    },
     namespace: {
         type: "string",
         default: "actors",
