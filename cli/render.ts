@@ -60,10 +60,11 @@ const fileName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, "-").toLowerCase(
 /** Config the program would refuse: the stack file checked by the program's own checks, before any evaluation. */
 export class ConfigRefused extends Error {}
 
-export async function renderPlan(stack: string): Promise<Map<string, string>> {
+/** The plan of a stack; `root` is where its stack file is (the project's folder unless given). */
+export async function renderPlan(stack: string, root: string = ROOT): Promise<Map<string, string>> {
     // Encrypted in the stack file: the plan shows that it is set, never what it is. Only those are secrets: a
     // secret setting written in plain text is refused, as the program refuses it under the engine.
-    const { config, secretKeys } = readStackConfig(stack, { encrypted: REDACTED });
+    const { config, secretKeys } = readStackConfig(stack, { encrypted: REDACTED, root });
     const { problems } = checkConfig({
         config,
         isSecret: (key) => secretKeys.includes(key),
@@ -148,7 +149,10 @@ export const USAGE = `usage: npm run render -- --stack STACK [--out DIR]
 /** A mistake in the command line: exit code 2, as move-data. */
 export class UsageError extends Error {}
 
-export function parseArgs(argv: string[]): { help: true } | { help: false; stack: string; out: string } {
+export function parseArgs(
+    argv: string[],
+    root: string = ROOT,
+): { help: true } | { help: false; stack: string; out: string } {
     const values: Record<string, string> = {};
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
@@ -162,12 +166,12 @@ export function parseArgs(argv: string[]): { help: true } | { help: false; stack
     }
     const stack = values.stack;
     if (stack === undefined) throw new UsageError("--stack is required");
-    const stacks = stackNames();
+    const stacks = stackNames(root);
     if (!stacks.includes(stack))
         throw new UsageError(
             `--stack must name a stack with a Pulumi.<stack>.yaml here (${stacks.join(", ")}); got ${JSON.stringify(stack)}`,
         );
-    return { help: false, stack, out: path.resolve(values.out ?? path.join(ROOT, "render", stack)) };
+    return { help: false, stack, out: path.resolve(values.out ?? path.join(root, "render", stack)) };
 }
 
 export const MANIFEST = ".render-manifest.json";

@@ -20,11 +20,11 @@ export function stackNames(root: string = ROOT): string[] {
  */
 export function readStackConfig(
     stack: string,
-    opts: { encrypted?: string; isSecretKey?: (key: string) => boolean } = {},
+    opts: { encrypted?: string; isSecretKey?: (key: string) => boolean; root?: string } = {},
 ): { config: Record<string, string>; secretKeys: string[] } {
-    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    const file = path.join(opts.root ?? ROOT, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file))
-        throw new Error(`no stack file Pulumi.${stack}.yaml (stacks: ${stackNames().join(", ")})`);
+        throw new Error(`no stack file Pulumi.${stack}.yaml (stacks: ${stackNames(opts.root).join(", ")})`);
     const doc = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }) ?? {};
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
