@@ -8,18 +8,23 @@ stream of new connections for the whole grace period.
 
 DrainingGeventWorker is the one the image runs: one greenlet per connection, so slow clients (slowloris headers, slow
 bodies) hold a greenlet each and never a whole worker, which a sync worker cannot avoid without a buffering proxy in
-front. DrainingSyncWorker is kept for comparison (the benchmark runs both) and as a fallback.
+front. (The benchmark's sync-worker contrast lives in bench/workers/, outside the image.)
+
+Requests gunicorn refuses itself (a malformed or oversized request line or header) are answered in the API's JSON
+error format, not gunicorn's HTML page.
 """
 from __future__ import annotations
 
 import errno
 import functools
+import json
 import os
 import sys
 import time
 
+from gunicorn import util
+from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
 from gunicorn.workers.ggevent import GeventWorker
-from gunicorn.workers.sync import SyncWorker
 
 # A full backlog (gunicorn's default 2048) is served in well under this at this app's speed.
 DRAIN_SECONDS = 5.0
@@ -27,8 +32,8 @@ DRAIN_SECONDS = 5.0
 BOOT_ERROR = 3
 
 
-class _Draining:
-    """The drain loop shared by both workers; each says how to take one queued connection (`serve_queued`)."""
+class Draining:
+    """The drain loop; a worker class says how to take one queued connection (`serve_queued`)."""
 
     def drain_deadline(self) -> float:
         # Never past the arbiter's SIGKILL at graceful_timeout.
@@ -53,26 +58,7 @@ class _Draining:
         raise NotImplementedError
 
 
-class DrainingSyncWorker(_Draining, SyncWorker):
-    def run(self) -> None:
-        super().run()
-        for listener in self.sockets:
-            listener.setblocking(False)
-        self.drain_backlog(self.drain_deadline())
-
-    def serve_queued(self, index: int) -> bool:
-        while True:
-            try:
-                self.accept(self.sockets[index])
-                return True
-            except OSError as exc:
-                if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
-                    return False
-                if exc.errno != errno.ECONNABORTED:
-                    raise
-
-
-class DrainingGeventWorker(_Draining, GeventWorker):
+class DrainingGeventWorker(Draining, GeventWorker):
     """gunicorn's gevent worker (gunicorn's own HTTP parser, keep-alive) with the drain on SIGTERM.
 
     psycopg picks its wait function when it is first imported: it must be imported after gevent has patched the
@@ -80,6 +66,8 @@ class DrainingGeventWorker(_Draining, GeventWorker):
     """
 
     def init_process(self) -> None:
+        # gunicorn writes its own refusals through util.write_error (HTML): in this process, they are JSON.
+        util.write_error = write_json_error
         if "psycopg" in sys.modules:
             # The arbiter imported it (a module imported from gunicorn.conf.py): refuse rather than serve blocking.
             self.log.error("psycopg was imported before gevent patched the standard library; refusing to start")
@@ -129,6 +117,23 @@ class DrainingGeventWorker(_Draining, GeventWorker):
         for server in self.servers:
             server.close()
 
+    def handle_error(self, req, client, addr, exc) -> None:
+        # The limits' own statuses and a message that says what to shorten (gunicorn answers 400 for both).
+        if isinstance(exc, LimitRequestLine):
+            self.log.warning("request line too long from %s: %s", (addr or ("",))[0], exc)
+            write_json_error(
+                client,
+                414,
+                "URI Too Long",
+                f"the request line is longer than {self.cfg.limit_request_line} bytes: shorten the query",
+            )
+            return
+        if isinstance(exc, LimitRequestHeaders):
+            self.log.warning("request headers too large from %s: %s", (addr or ("",))[0], exc)
+            write_json_error(client, 431, "Request Header Fields Too Large", f"request headers too large: {exc}")
+            return
+        super().handle_error(req, client, addr, exc)
+
     def serve_queued(self, index: int) -> bool:
         server = self.servers[index]
         queued = server.do_read()  # None when nothing is waiting (the listener is non-blocking under gevent)
@@ -136,3 +141,13 @@ class DrainingGeventWorker(_Draining, GeventWorker):
             return False
         server.do_handle(*queued)
         return True
+
+
+def write_json_error(sock, status: int, reason: str, message: str) -> None:
+    """gunicorn's error answer (util.write_error's signature), as the API's JSON error; the connection then closes."""
+    body = json.dumps({"error": {"status": status, "message": message or reason}}).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
