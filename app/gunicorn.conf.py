@@ -35,6 +35,7 @@ forwarded_allow_ips = "*"
 worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
 accesslog = None
 logconfig_dict = GUNICORN_LOGCONFIG
+logger_class = "actors.logs.GunicornLogger"
 # Refuse oversized request lines and headers early (the worker answers 414/431 itself, in JSON). The line limit is
 # gunicorn's largest, so that any query the API could accept (a 5,000-character one too) reaches the app, which names
 # the parameter at fault.

@@ -10,6 +10,7 @@ import traceback
 import uuid
 
 from flask import Flask, Response, g, request
+from gunicorn import glogging
 
 from .jsonprovider import dumps_line
 
@@ -18,8 +19,14 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,200}$")
 access_log = logging.getLogger("actors.access")
 
 
+_second = [-1, ""]  # the last whole second formatted, and its text: formatted once a second, not per line
+
+
 def _timestamp(created: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{int(created * 1000) % 1000:03d}Z"
+    whole = int(created)
+    if whole != _second[0]:
+        _second[:] = [whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))]
+    return f"{_second[1]}.{int(created * 1000) % 1000:03d}Z"
 
 
 class JsonFormatter(logging.Formatter):
@@ -94,6 +101,14 @@ def _remote() -> str | None:
     if forwarded:
         return forwarded.split(",", 1)[0].strip()
     return request.environ.get("REMOTE_ADDR")
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's logger without its access log: the app writes one JSON line per request itself, and gunicorn built
+    every request's access-log fields (then dropped them) because a logging config is set."""
+
+    def access(self, resp, req, environ, request_time) -> None:
+        return None
 
 
 # The dict gunicorn.conf.py hands to gunicorn, so the server's own lines are JSON too.

@@ -11,6 +11,13 @@ from typing import Callable, Iterator, Protocol
 import psycopg
 from psycopg.pq import TransactionStatus
 
+try:  # a zero-timeout poll never blocks: the plain one serves under gevent too, without a hub round trip
+    from gevent.monkey import get_original
+
+    _select = get_original("select", "select")
+except ImportError:
+    _select = select.select
+
 
 class Connection(Protocol):
     """What the pool needs of a connection (a psycopg.Connection; the unit tests pass stand-ins)."""
@@ -136,7 +143,7 @@ class ConnectionPool:
     def _usable(self, conn: Connection) -> bool:
         if conn.closed or conn.broken or time.monotonic() - self._born[conn] > self.max_lifetime:
             return False
-        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+        readable, _, _ = _select([conn.fileno()], [], [], 0)
         return not readable
 
     def _checkin(self, conn: Connection) -> None:

@@ -22,6 +22,8 @@ import os
 import sys
 import time
 
+import gevent
+
 from gunicorn import util
 from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
 from gunicorn.workers.ggevent import GeventWorker
@@ -117,6 +119,15 @@ class DrainingGeventWorker(Draining, GeventWorker):
         for server in self.servers:
             server.close()
 
+    def timeout_ctx(self) -> "_KeepaliveTimeout":
+        # gunicorn makes a new gevent.Timeout (a new libev timer) for every request on a keep-alive connection; one
+        # per connection, restarted for each request, bounds the wait the same way.
+        current = gevent.getcurrent()
+        timeout = getattr(current, "keepalive_timeout", None)
+        if timeout is None:
+            timeout = current.keepalive_timeout = _KeepaliveTimeout(self.cfg.keepalive)
+        return timeout
+
     def handle_error(self, req, client, addr, exc) -> None:
         # The limits' own statuses and a message that says what to shorten (gunicorn answers 400 for both).
         if isinstance(exc, LimitRequestLine):
@@ -141,6 +152,24 @@ class DrainingGeventWorker(Draining, GeventWorker):
             return False
         server.do_handle(*queued)
         return True
+
+
+class _KeepaliveTimeout:
+    """A context that gives the greenlet `seconds` to send a request's line and headers, reusable (gevent.Timeout's
+    own context closes its timer on exit). If the time runs out, the block ends quietly, as gunicorn's does."""
+
+    __slots__ = ("timeout",)
+
+    def __init__(self, seconds: float):
+        self.timeout = gevent.Timeout(seconds, False)
+
+    def __enter__(self) -> "_KeepaliveTimeout":
+        self.timeout.start()
+        return self
+
+    def __exit__(self, typ, value, tb) -> bool:
+        self.timeout.cancel()
+        return value is self.timeout
 
 
 def write_json_error(sock, status: int, reason: str, message: str) -> None:

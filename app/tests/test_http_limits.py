@@ -11,6 +11,7 @@ from conftest import http
 @pytest.mark.parametrize(
     "query, parameter",
     [("q=" + "x" * 5000, "q"), ("after=" + "A" * 5000, "after"), ("limit=5&" + "y" * 5000 + "=1", "y" * 40 + "…")],
+    ids=["q", "after", "unknown"],
 )
 def test_a_5000_character_query_gets_the_apis_json_error(gunicorn, query, parameter):
     server = gunicorn(workers=1)
@@ -39,6 +40,7 @@ def raw(port: int, request: bytes) -> tuple[int, dict, bytes]:
         (b"GET /api/actors HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n", 431, "headers"),
         (b"G@T /api/actors HTTP/1.1\r\nHost: x\r\n\r\n", 400, "Invalid"),
     ],
+    ids=["long-line", "big-header", "many-headers", "bad-method"],
 )
 def test_requests_gunicorn_refuses_get_a_json_error(gunicorn, request_bytes, status, says):
     server = gunicorn(workers=1)
