@@ -12,9 +12,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ROOT, SENTINEL } from "../support/helpers";
+import { PLUGINS_BIN, policyPackExecutable } from "../support/plugins/policyPack";
 import { Registry, startRegistry } from "../support/registry";
 
-const PLUGINS_BIN = path.join(ROOT, "test/support/plugins/bin");
 const CREDENTIALS = { username: "pusher", password: "registry-password-4f1d9c" };
 
 let registry: Registry;
@@ -24,8 +24,9 @@ let stack: Stack;
 /** What the inline program declares; the tests change it between runs. */
 const program = {
     imageTag: "v1",
+    registryPassword: CREDENTIALS.password,
     dockerfile: "ctx/Dockerfile",
-    stringLength: 8,
+    stringLength: 8 as number,
     /** What the program saw of the image's repoDigest in its last run. */
     digestKnown: undefined as boolean | undefined,
 };
@@ -37,7 +38,7 @@ async function inlineProgram() {
         registry: {
             server: registry.host,
             username: CREDENTIALS.username,
-            password: pulumi.secret(CREDENTIALS.password),
+            password: pulumi.secret(program.registryPassword),
         },
     });
     program.digestKnown = await (image.repoDigest as any).isKnown;
@@ -150,6 +151,16 @@ describe("the docker stand-in through the real CLI", () => {
         expect(after).toBe(`${registry.host}/plugins-test@${(await registry.manifest("plugins-test", "v1")).digest}`);
     });
 
+    it("a new registry password alone changes nothing (the real provider diffs the server only)", async () => {
+        program.registryPassword = "rotated-password";
+        try {
+            const preview = await stack.preview();
+            expect(changed(preview.changeSummary)).toEqual({});
+        } finally {
+            program.registryPassword = CREDENTIALS.password;
+        }
+    });
+
     it("a Dockerfile that does not exist fails the preview with the real provider's message", async () => {
         program.dockerfile = "Dockerfile";
         try {
@@ -172,5 +183,22 @@ describe("the random stand-in through the real CLI", () => {
         expect(changed(up.summary.resourceChanges)).toEqual({ replace: 1 });
         expect(up.outputs.name.value).toMatch(/^[a-z0-9]{12}$/);
         expect(up.outputs.name.value).not.toBe(before);
+    });
+
+    it("refuses a length below 1 at Check, naming the input and the value", async () => {
+        program.stringLength = 0;
+        try {
+            await expect(stack.preview()).rejects.toThrow(/length.*must be at least 1, got: 0/);
+        } finally {
+            program.stringLength = 12;
+        }
+    });
+});
+
+describe("the policy analyzer plugin", () => {
+    it("runs the project's policy pack through the real CLI, as pulumi-analyzer-policy starts it", async () => {
+        const pack = policyPackExecutable(path.join(ROOT, "policy"), dir);
+        const preview = await stack.preview({ policyPacks: [pack] });
+        expect(preview.stdout).toMatch(/Policies:[\s\S]*actors/);
     });
 });
