@@ -20,6 +20,8 @@ const CREDENTIALS = { username: "pusher", password: "registry-password-4f1d9c" }
 let registry: Registry;
 let dir: string;
 let stack: Stack;
+/** The first deploy's result. */
+let firstUp: Awaited<ReturnType<Stack["up"]>>;
 
 /** What the inline program declares; the tests change it between runs. */
 const program = {
@@ -105,7 +107,7 @@ describe("the docker stand-in through the real CLI", () => {
     });
 
     it("builds and pushes on up: repoDigest is the digest of the manifest the registry holds", async () => {
-        const up = await stack.up();
+        const up = (firstUp = await stack.up());
         expect(up.summary.result).toBe("succeeded");
         const digest = String(up.outputs.repoDigest.value);
         const pushed = await registry.manifest("plugins-test", "v1");
@@ -115,7 +117,7 @@ describe("the docker stand-in through the real CLI", () => {
     });
 
     it("keeps the registry password and the generated password out of state and logs in plain text", async () => {
-        const up = await stack.up();
+        const up = firstUp;
         // `stack export --show-secrets` (the Automation API's exportStack) reveals them: the search finds them there.
         const revealed = JSON.stringify(await stack.exportStack());
         expect(revealed).toContain(CREDENTIALS.password);
