@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ROOT, SENTINEL } from "../support/helpers";
+import { podman } from "../support/plugins/podman";
 import { PLUGINS_BIN, policyPackExecutable } from "../support/plugins/policyPack";
 import { Registry, startRegistry } from "../support/registry";
 
@@ -83,6 +84,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
     await stack?.destroy().catch(() => undefined);
+    // The real provider leaves built images in the local store; these are the test's own.
+    if (registry)
+        await podman(["rmi", "--ignore", `${registry.host}/plugins-test:v1`], { what: "removing the test image" });
     await registry?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -138,6 +142,13 @@ describe("the docker stand-in through the real CLI", () => {
         const up = await stack.up();
         expect(changed(up.summary.resourceChanges)).toEqual({});
         expect(up.outputs.repoDigest.value).toBe(before);
+    });
+
+    it("refresh finds nothing changed, and the next preview plans nothing", async () => {
+        const refresh = await stack.refresh();
+        expect(changed(refresh.summary.resourceChanges)).toEqual({});
+        const preview = await stack.preview();
+        expect(changed(preview.changeSummary)).toEqual({});
     });
 
     it("a change to the build context is an update: unknown digest in preview, then a new image pushed", async () => {
