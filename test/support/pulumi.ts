@@ -89,7 +89,7 @@ export class PulumiStack {
         const home = fs.mkdtempSync(path.join(os.tmpdir(), "actors-pulumi-"));
         fs.mkdirSync(path.join(home, "state"));
         const s = new PulumiStack(dir, stack, home, env);
-        await s.cli(["stack", "select", "--create", stack]);
+        await s.cli(["stack", "select", "--create"]);
         return s;
     }
 
@@ -100,7 +100,7 @@ export class PulumiStack {
 
     /** Runs the real CLI itself (config, stack export/import, state ...). */
     async cli(args: string[]): Promise<string> {
-        const { stdout } = await run(path.join(TOOLS_BIN, "pulumi"), [...args, "--stack", this.stack], {
+        const { stdout } = await run(path.join(TOOLS_BIN, "pulumi"), ["--stack", this.stack, ...args], {
             cwd: this.dir,
             env: this.env,
             maxBuffer: 64 * 1024 * 1024,
