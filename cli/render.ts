@@ -116,10 +116,9 @@ export async function renderPlan(stack: string, root: string = ROOT): Promise<Ma
                 `kubernetes/${order}-${fileName(inputs.kind)}-${fileName(inputs.metadata?.name ?? r.name)}.yaml`,
                 dump(inputs),
             );
-        } else if (r.type.startsWith("pulumi-nodejs:dynamic/")) {
-            const { __provider: _provider, ...rest } = inputs;
+        } else if (r.type.startsWith("actors-heroku:index:")) {
             const resource = r.type.split(":").pop()!;
-            const shown = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+            const shown = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined));
             files.set(
                 `heroku/${fileName(resource)}-${fileName(r.name)}.yaml`,
                 dump({ resource, name: r.name, properties: shown }),

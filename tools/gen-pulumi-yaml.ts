@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { PROVIDER_NAMESPACES, SETTINGS, settingKeys, SettingSpec } from "../components/config";
+import { HEROKU_PACKAGE } from "../components/heroku/herokuResource";
 
 const ROOT = path.join(__dirname, "..");
 export const CONFIG_DOC = path.join(ROOT, "docs", "configuration.md");
@@ -49,6 +50,8 @@ export function renderPulumiYaml(): string {
         name: "actors",
         description: "One Flask app and one image, deployed to Kubernetes (stack k8s) or Heroku (stack heroku)",
         runtime: { name: "nodejs", options: { typescript: true } },
+        // The Heroku resources' provider plugin, run from the checkout (provider/pulumi-resource-actors-heroku).
+        plugins: { providers: [{ name: HEROKU_PACKAGE, path: "./provider" }] },
         config: projectConfigBlock(),
     };
     return (

@@ -122,6 +122,16 @@ export const SETTINGS = {
         default: "",
         description: "Kubeconfig context to deploy to (empty: the current context).",
     },
+    chartRepository: {
+        type: "string",
+        platform: "k8s",
+        default: "",
+        rule: emptyOr(
+            pattern(/^(https?|oci):\/\/[^\s/][^\s]*$/, "an http(s):// Helm repository URL or an oci:// registry path"),
+        ),
+        description:
+            "Helm repository (https://...) or OCI registry (oci://host/path) to fetch every chart from, under its upstream name and pinned version: an air-gapped mirror (empty: each chart's upstream repository).",
+    },
     namespace: {
         type: "string",
         platform: "k8s",

@@ -1,33 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { PinnedChart, pinnedRelease } from "./helm";
+import { CHARTS } from "./charts";
+import { pinnedRelease } from "./helm";
 import { APP_SELECTOR } from "./labels";
 
-const CNPG_REPO = "https://cloudnative-pg.github.io/charts";
-export const CNPG_OPERATOR_CHART: PinnedChart = {
-    chart: "cloudnative-pg",
-    version: "0.29.0",
-    repo: CNPG_REPO,
-    // CRDs, then the operator Deployment and its admission webhook must be ready.
-    timeoutSeconds: 600,
-};
-export const CNPG_CLUSTER_CHART: PinnedChart = {
-    chart: "cluster",
-    version: "0.8.1",
-    repo: CNPG_REPO,
-    // Helm waits for the Cluster object only; the operator creates the PostgreSQL pods afterwards (a restore can take
-    // hours, and is followed by the app's readiness probe, not by Helm).
-    timeoutSeconds: 300,
-};
-/** The Barman Cloud plugin (CNPG-I): backups and WAL archiving to object storage, and restores from them. */
-export const BARMAN_CLOUD_PLUGIN_CHART: PinnedChart = {
-    chart: "plugin-barman-cloud",
-    version: "0.7.0",
-    repo: CNPG_REPO,
-    // The plugin's pod starts only after cert-manager has issued its server and client certificates.
-    timeoutSeconds: 600,
-};
 /** The plugin's name, as Clusters, ScheduledBackups and externalClusters refer to it. */
 export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";
 export const DB_NAME = "app";
@@ -56,6 +33,8 @@ export interface DatabaseArgs {
     /** The CNPG Cluster's name: its services are <name>-rw/-ro, the app's secret <name>-app. */
     clusterName: string;
     installOperator: boolean;
+    /** `actors:chartRepository`: the mirror the charts come from (empty: upstream). */
+    chartRepository: string;
     /** Where the operator runs (installed there, or already running there); the plugin must run there too. */
     operatorNamespace: string;
     /** Install the Barman Cloud plugin chart when backups or a restore need it. */
@@ -101,12 +80,13 @@ export class Database extends pulumi.ComponentResource {
         if (args.installOperator) {
             this.operatorRelease = pinnedRelease(
                 `${name}-operator`,
-                CNPG_OPERATOR_CHART,
+                CHARTS.cnpgOperator,
                 {
                     release: "cnpg",
                     namespace: args.operatorNamespace,
                     createNamespace: true,
                     values: operatorValues(args.monitoring),
+                    chartRepository: args.chartRepository,
                 },
                 parent,
             );
@@ -141,12 +121,13 @@ export class Database extends pulumi.ComponentResource {
                 // The plugin must run in the operator's namespace; it needs cert-manager for its certificates.
                 this.backupPluginRelease = pinnedRelease(
                     `${name}-backup-plugin`,
-                    BARMAN_CLOUD_PLUGIN_CHART,
+                    CHARTS.barmanCloudPlugin,
                     {
                         release: "plugin-barman-cloud",
                         namespace: args.operatorNamespace,
                         createNamespace: true,
                         values: backupPluginValues(),
+                        chartRepository: args.chartRepository,
                     },
                     {
                         parent: this,
@@ -191,9 +172,15 @@ export class Database extends pulumi.ComponentResource {
         this.clusterValues = values;
         this.clusterRelease = pinnedRelease(
             `${name}-cluster`,
-            CNPG_CLUSTER_CHART,
+            CHARTS.cnpgCluster,
             // The Cluster resource becomes ready long after Helm returns; the app's readiness probe covers that.
-            { release: args.clusterName, namespace: args.namespace, atomic: false, values },
+            {
+                release: args.clusterName,
+                namespace: args.namespace,
+                atomic: false,
+                values,
+                chartRepository: args.chartRepository,
+            },
             { parent: this, dependsOn: before, ...clusterReleaseOptions(args) },
         );
 

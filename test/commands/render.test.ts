@@ -87,10 +87,10 @@ describe("npm run render", () => {
 
     it("shows Heroku's app, add-on, config vars, formation and release", () => {
         expect([...heroku.keys()].filter((f) => f.startsWith("heroku/")).sort()).toEqual([
+            "heroku/app-heroku-app.yaml",
             "heroku/configvars-heroku-config.yaml",
             "heroku/containerrelease-heroku-release.yaml",
-            "heroku/herokuapp-heroku-app.yaml",
-            "heroku/herokuformation-heroku-formation.yaml",
+            "heroku/formation-heroku-formation.yaml",
             "heroku/postgresaddon-heroku-postgres.yaml",
         ]);
         const vars = yaml.load(heroku.get("heroku/configvars-heroku-config.yaml")!) as any;
