@@ -30,8 +30,8 @@ it("pulumi preview fails with one line per mistake, naming each setting, without
     for (const line of [
         "actors:herokuApiKey is a secret and is set in plain text: set it with `pulumi config set --secret herokuApiKey",
         'actors:replicas ("5") applies to k8s only, and this stack deploys to heroku',
-        'actor:namespace is in namespace "actor", which nothing here reads: did you mean actors:namespace?',
-        "actors:herokuRegon is not a setting of this program: did you mean actors:herokuRegion?",
+        'actor:namespace ("web") is in namespace "actor", which nothing here reads: did you mean actors:namespace?',
+        'actors:herokuRegon ("eu") is not a setting of this program: did you mean actors:herokuRegion?',
         'actors:herokuWebQuantity (3) must be 0 or 1 with actors:herokuWebSize "basic"',
         "actors:herokuAppName must be a Heroku app name",
     ])

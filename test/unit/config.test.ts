@@ -417,6 +417,14 @@ describe("keys outside the settings are refused, with the closest setting for a 
         else expect(found[0]).not.toContain("did you mean");
     });
 
+    it("repeats the value of a stray key, unless it is or looks like a secret", () => {
+        expect(problems({ ...k8s, "actors:herokuRegon": "eu" })[0]).toMatch(/^actors:herokuRegon \("eu"\) is not/);
+        for (const key of ["actors:herokuApiKy", "actors:imageRegistryPasword", "aws:secretKey", "app:token"])
+            expect(problems({ ...k8s, [key]: "hunter2" })[0]).not.toContain("hunter2");
+        const marked = problems({ ...k8s, "actors:whatever": "hunter2" }, { secretKeys: ["actors:whatever"] });
+        expect(marked[0]).not.toContain("hunter2");
+    });
+
     it.each(["kubernetes:context", "docker:host", "random:x", "pulumi:tags"])("leaves %s to its provider", (key) => {
         expect(problems({ ...k8s, [key]: "x" })).toEqual([]);
     });
