@@ -248,8 +248,9 @@ export function checkConfig(input: ConfigInput): Checked {
     const failed = new Set<SettingKey>();
     const secretsSet = new Set<SecretKey>();
     // Pulumi hands the program every default Pulumi.yaml declares: then only a value other than the default shows
-    // that the stack set it. Without them (the stack file alone), any key present was set.
-    const defaultsMerged = settingKeys.every((k) => full(k) in config);
+    // that the stack set it. Without them (the stack file alone, as render reads it), any key present was set. (Most
+    // keys present, not all: a Pulumi.yaml a setting behind must not turn every default into a mistake.)
+    const defaultsMerged = settingKeys.filter((k) => full(k) in config).length > settingKeys.length / 2;
 
     const platformRaw = config[full("platform")];
     const platform =
