@@ -10,7 +10,7 @@ let dir: string;
 let stack: PulumiStack;
 
 beforeAll(async () => {
-    dir = copyProject(["provider"]);
+    dir = copyProject();
     stack = await PulumiStack.open(dir, "heroku", { HEROKU_API_KEY: "" });
     // Set with the CLI, as a user would: a bare key is the project's (`replicas` is `actors:replicas`).
     await stack.cli(["config", "set", "actors:herokuApiKey", "--", "abc123-plain"]);
