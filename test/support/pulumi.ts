@@ -100,7 +100,10 @@ export class PulumiStack {
 
     /** Runs the real CLI itself (config, stack export/import, state ...). */
     async cli(args: string[]): Promise<string> {
-        const { stdout } = await run(path.join(TOOLS_BIN, "pulumi"), ["--stack", this.stack, ...args], {
+        // Flags before a `--` (after it, values such as "-1" are arguments, and so would be --stack).
+        const end = args.includes("--") ? args.indexOf("--") : args.length;
+        const withStack = [...args.slice(0, end), "--stack", this.stack, ...args.slice(end)];
+        const { stdout } = await run(path.join(TOOLS_BIN, "pulumi"), withStack, {
             cwd: this.dir,
             env: this.env,
             maxBuffer: 64 * 1024 * 1024,
