@@ -29,8 +29,10 @@ export async function startHerokuWorld(opts: { config?: Record<string, string> }
     emulator.provisioningPolls = 1;
     const registry = await startRegistry({ auth: { username: "_", password: emulator.apiKey } });
     const dir = copyProject();
+    const { CONTAINERS_CONF, CONTAINERS_STORAGE_CONF } = podmanEnv();
     const stack = await PulumiStack.open(dir, "heroku", {
-        ...podmanEnv(),
+        CONTAINERS_CONF,
+        CONTAINERS_STORAGE_CONF,
         ...registry.env,
         HEROKU_API_URL: emulator.url,
         HEROKU_REGISTRY_URL: `http://${registry.host}`,
