@@ -91,6 +91,25 @@ export const herokuPlugin: Provider = {
     },
 };
 
+/**
+ * The SDK's server reads an error with an `id` as a resource that was created but failed to initialise, and the
+ * engine then shows only "resource init failed". Heroku's API errors carry an `id` (such as "forbidden"): every error
+ * reaches the engine as a plain one, with its message.
+ */
+function withPlainErrors(provider: Provider): Provider {
+    const wrapped: Record<string, unknown> = { ...provider };
+    for (const [name, method] of Object.entries(provider))
+        if (typeof method === "function")
+            wrapped[name] = async (...args: unknown[]) => {
+                try {
+                    return await (method as (...a: unknown[]) => unknown).apply(provider, args);
+                } catch (err) {
+                    throw new Error(err instanceof Error ? err.message : String(err));
+                }
+            };
+    return wrapped as unknown as Provider;
+}
+
 /** Gives every provider the API key of the provider's configuration (its `apiKey`, a secret). */
 export function configure(args: Props): void {
     const apiKey = unwrapSecret(args.apiKey);
@@ -131,5 +150,5 @@ function interceptConfigure(): void {
 
 if (require.main === module) {
     interceptConfigure();
-    main(herokuPlugin, process.argv.slice(2));
+    main(withPlainErrors(herokuPlugin), process.argv.slice(2));
 }

@@ -172,6 +172,13 @@ export class PulumiStack {
                 protect: Boolean(m.new?.protect ?? m.old?.protect),
                 custom: Boolean(m.new?.custom ?? m.old?.custom),
             }));
+        // What a refresh found different is known once it read the resource (its outputs event).
+        const refreshed = new Map<string, string[]>(
+            raw
+                .filter((e) => e.resOutputsEvent?.metadata?.op === "refresh")
+                .map((e) => [e.resOutputsEvent.metadata.urn, e.resOutputsEvent.metadata.diffs ?? []]),
+        );
+        for (const step of steps) if (step.op === "refresh") step.diffs = refreshed.get(step.urn) ?? step.diffs;
         const diagnostics = raw
             .filter((e) => e.diagnosticEvent)
             .map((e) => ({
@@ -239,7 +246,9 @@ export function changes(r: RunResult): string[] {
         .filter(
             (s) =>
                 isCustomStep(s) &&
-                !["same", "create-replacement", "delete-replaced", "discard-replaced"].includes(s.op),
+                !["same", "create-replacement", "delete-replaced", "discard-replaced"].includes(s.op) &&
+                // A refresh visits every resource; it changes only those whose state differed.
+                !(s.op === "refresh" && s.diffs.length === 0),
         )
         .map((s) => `${s.op} ${s.type.split(":").pop()}::${s.name}`)
         .sort();
