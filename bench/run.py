@@ -53,9 +53,12 @@ def log(msg: str) -> None:
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
 
-def wrk(url: str, connections: int = CONNECTIONS, duration: int = DURATION) -> dict:
+def wrk(url: str, connections: int = CONNECTIONS, duration: int = DURATION, headers: tuple[str, ...] = ()) -> dict:
+    header_args = [a for h in headers for a in ("-H", h)]
     proc = subprocess.Popen(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url], stdout=subprocess.PIPE, text=True
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *header_args, url],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -198,8 +201,10 @@ class App:
         sync_workers: bool = False,
         image: str | None = None,
         profile_dir: str | None = None,
+        command: list[str] | None = None,
+        port: int | None = None,
     ):
-        self.port = free_port()
+        self.port = port or free_port()
         mounts = ["-v", f"{WORKERS_DIR}:/bench-workers:ro"]
         extra_env = {**(extra_env or {}), "PYTHONPATH": "/bench-workers"}
         if sync_workers:  # the same image with gunicorn's (draining) sync workers instead of gevent
@@ -210,11 +215,10 @@ class App:
         self.name = f"actors-bench-{self.port}"
         env = {"DATABASE_URL": database_url, "PORT": str(self.port), **extra_env}
         env_args = [a for k, v in env.items() for a in ("-e", f"{k}={v}")]
-        command = (
-            ["python3", "-m", "flask", "--app", "actors.wsgi", "run", "--host", "127.0.0.1", "--port", str(self.port)]
-            if dev_server
-            else []
-        )
+        if dev_server:
+            command = ["python3", "-m", "flask", "--app", "actors.wsgi", "run", "--host", "127.0.0.1"]
+            command += ["--port", str(self.port)]
+        command = command or []
         podman(
             "run",
             "-d",
@@ -295,11 +299,11 @@ def deep_cursor(pg: PgServer, db: str) -> str:
     return cursor(sort_name, int(actor_id))
 
 
-def measured_wrk(pg: PgServer, app: App, url: str) -> dict:
+def measured_wrk(pg: PgServer, app: App, url: str, headers: tuple[str, ...] = ()) -> dict:
     """wrk against `app`, with the CPU time the app, PostgreSQL and wrk spent per request meanwhile."""
     app_pids, pg_pids = app.pids(), postgres_pids(pg)
     app_cpu, pg_cpu = cpu_seconds(app_pids), cpu_seconds(pg_pids)
-    result = wrk(url)
+    result = wrk(url, headers=headers)
     n = max(result["requests"], 1)
     result["cpu_ms_per_request"] = {
         "app": round((cpu_seconds(app_pids) - app_cpu) / n * 1000, 4),
