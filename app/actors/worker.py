@@ -73,6 +73,7 @@ class DrainingGeventWorker(Draining, GeventWorker):
         util.write_error = write_json_error
         # wsgi.create makes each request's response from this module-level name.
         wsgi.Response = OneSendResponse
+        # Every response's Date header comes from util.http_date.
         util.http_date = _http_date_once_a_second
         if "psycopg" in sys.modules:
             # The arbiter imported it (a module imported from gunicorn.conf.py): refuse rather than serve blocking.
