@@ -88,6 +88,9 @@ class DrainingGeventWorker(Draining, GeventWorker):
         if getattr(psycopg.waiting, "wait_c", None) is psycopg.waiting.wait:
             self.log.error("psycopg waits with wait_c, which blocks gevent's hub; refusing to start")
             sys.exit(BOOT_ERROR)
+        from . import dbwait
+
+        psycopg.waiting.wait = dbwait.wait  # psycopg's connections call it through the module, at each wait
 
     def run(self) -> None:
         import gevent
