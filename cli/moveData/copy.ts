@@ -75,6 +75,8 @@ export interface CopyPlan {
     sequences: Map<string, string>;
     /** Where the dump (the backup) is also written; none: not kept. */
     backupFile?: string;
+    /** Called once the source is dumped (and the backup file complete), while the target still loads. */
+    onDumped?: () => void;
 }
 
 const exited = (child: ChildProcess) =>
@@ -162,6 +164,9 @@ export async function streamCopy(
     };
     for (const result of Object.values(done)) void result.then((r) => r && stopAll());
     try {
+        void Promise.all([done.dump, backup && new Promise((r) => backup.once("close", () => r(undefined)))]).then(
+            ([r]) => r === "" && plan.onDumped?.(),
+        );
         const [dumpResult, readerResult] = await Promise.all([done.dump, done.reader]);
         if (dumpResult || readerResult) {
             stopAll();

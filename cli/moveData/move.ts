@@ -131,9 +131,10 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
     const run = new Run(source, target, opts);
     let checked: Checked | undefined;
     let backupFile: string | undefined;
-    let sourceFigures: { summaries: TableSummary[]; sequences: Map<string, string> } | undefined;
+    let check: RestoreCheck | undefined;
+    let frozen: { summaries: TableSummary[]; sequences: Map<string, string> } | undefined;
     try {
-        checked = await run.timed("check", () => check(run));
+        checked = await run.timed("check", () => runChecks(run));
         if (opts.dryRun) {
             run.report.ok = true;
             return run.report;
@@ -145,28 +146,33 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
             : opts.restoreCheck
               ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "actors-move-data-")), "source.dump")
               : undefined;
+        if (opts.restoreCheck) check = new RestoreCheck(checked.tools, backupFile!, checked.tables);
         run.phase = "freeze";
         await run.timed("freeze", () => freeze(run, checked!.tools));
         run.checkAbort();
         run.phase = "copy";
-        sourceFigures = await run.timed("copy", () => copy(run, checked!, backupFile));
+        frozen = await run.timed("copy", () => copy(run, checked!, backupFile, check));
         run.checkAbort();
         run.phase = "verify";
-        await run.timed("verify", () => verify(run, checked!, sourceFigures!));
+        await run.timed("verify", () => verify(run, checked!, frozen!));
     } catch (err) {
         if (run.phase === "copy") run.targetState = "unchanged (the copy's transaction was rolled back)";
         const thawProblems = checked ? await thaw(run, checked.tools) : [];
+        await check?.abandon();
+        removeDump(opts, backupFile);
         throw new MoveError(failureReport(run, err as Error, thawProblems));
     }
     const thawProblems = await thaw(run, checked.tools);
-    if (thawProblems.length) throw new MoveError(failureReport(run, new Error("the thaw failed"), thawProblems));
+    if (thawProblems.length) {
+        await check?.abandon();
+        removeDump(opts, backupFile);
+        throw new MoveError(failureReport(run, new Error("the thaw failed"), thawProblems));
+    }
     run.report.ok = true;
-    if (!opts.dryRun && opts.restoreCheck && backupFile) {
+    if (check) {
         run.phase = "restore check";
         try {
-            await run.timed("restore check", () =>
-                restoreCheck(run, checked!.tools, backupFile!, checked!, sourceFigures!),
-            );
+            await run.timed("restore check", () => check!.result(run, frozen!));
         } catch (err) {
             run.report.ok = false;
             throw new MoveError(
@@ -175,15 +181,20 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
                     "does not restore cleanly: investigate before relying on it.",
             );
         } finally {
-            if (!opts.keepDump) fs.rmSync(path.dirname(backupFile), { recursive: true, force: true });
+            removeDump(opts, backupFile);
         }
     }
     return run.report;
 }
 
+/** The dump's temporary folder, unless --keep-dump named where to keep it. */
+function removeDump(opts: MoveOptions, file: string | undefined) {
+    if (file && !opts.keepDump) fs.rmSync(path.dirname(file), { recursive: true, force: true });
+}
+
 // --- check
 
-async function check(run: Run): Promise<Checked> {
+async function runChecks(run: Run): Promise<Checked> {
     const { source, target, opts, log } = run;
     log(`source: ${source.platform} ${source.where}: ${describe(source.conn)}`);
     log(`target: ${target.platform} ${target.where}: ${describe(target.conn)}`);
@@ -346,7 +357,7 @@ async function freeze(run: Run, tools: Tools): Promise<void> {
 
 // --- copy and verify
 
-async function copy(run: Run, c: Checked, backupFile: string | undefined) {
+async function copy(run: Run, c: Checked, backupFile: string | undefined, check?: RestoreCheck) {
     const { source, target, log } = run;
     await run.mark(c.tools, "copy");
     // The figures that count are the frozen source's.
@@ -355,16 +366,31 @@ async function copy(run: Run, c: Checked, backupFile: string | undefined) {
         sequences(c.tools, source.conn),
     ]);
     run.report.rows = sum(frozenCounts);
-    // The source's checksums while the copy runs: the source is frozen, and two servers are at work.
-    const summaries = summarizeAll(c.tools, source.conn, c.tables);
-    summaries.catch(() => {}); // awaited below; a failure is reported there
+    // Once the source is dumped it is idle: its checksums are computed while the target still loads, and the
+    // restore check (at the lowest CPU priority) starts on the complete backup.
+    let summaries: Promise<TableSummary[]> | undefined;
+    const sourceSums = () => {
+        summaries ??= summarizeAll(c.tools, source.conn, c.tables);
+        summaries.catch(() => {}); // awaited below; a failure is reported there
+        return summaries;
+    };
     run.targetState = "copy in progress (one transaction)";
     const started = Date.now();
     const result = await streamCopy(
         c.tools,
         source.conn,
         target.conn,
-        { tables: c.tables, totalRows: run.report.rows, replace: run.opts.replace, sequences: positions, backupFile },
+        {
+            tables: c.tables,
+            totalRows: run.report.rows,
+            replace: run.opts.replace,
+            sequences: positions,
+            backupFile,
+            onDumped: () => {
+                sourceSums();
+                check?.begin();
+            },
+        },
         log,
     );
     run.targetState = "holds the copy, committed, not yet verified";
@@ -374,7 +400,7 @@ async function copy(run: Run, c: Checked, backupFile: string | undefined) {
             `${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     await run.mark(c.tools, "copied");
-    return { summaries: await summaries, sequences: positions };
+    return { summaries: await sourceSums(), sequences: positions };
 }
 
 async function verify(run: Run, c: Checked, frozen: { summaries: TableSummary[]; sequences: Map<string, string> }) {
@@ -491,28 +517,62 @@ export async function thawLeftover(source: Side, log: (line: string) => void): P
     );
 }
 
-// --- restore check (after the thaw)
+// --- restore check (after the thaw, or beside the copy at the lowest CPU priority)
 
-async function restoreCheck(
-    run: Run,
-    tools: Tools,
-    file: string,
-    c: Checked,
-    frozen: { summaries: TableSummary[]; sequences: Map<string, string> },
-) {
-    const scratch = new ScratchServer(tools, { image: tools.container });
-    try {
-        await scratch.start();
-        const conn = scratch.conn("restore_check", "scratch");
-        await restoreIntoScratch(tools, conn, file);
-        const [backup, positions] = await Promise.all([summarizeAll(tools, conn, c.tables), sequences(tools, conn)]);
-        const result = compare("source", frozen.summaries, "backup", backup, frozen.sequences, positions);
-        run.log("restore check: the dump restored into a scratch database, against the source as it was frozen:");
-        result.lines.forEach((l) => run.log(`  ${l}`));
-        if (result.differences.length)
-            throw new Error(`the restored backup differs from the source:\n  - ${result.differences.join("\n  - ")}`);
-    } finally {
-        await scratch.destroy();
+/**
+ * The backup restored whole into a scratch server and compared with the source as it was frozen. It checks the
+ * backup, not the cutover: its server starts (niced) before the freeze, the restore begins as soon as the dump is
+ * complete, and the comparison waits until after the thaw, so it never lengthens the write freeze.
+ */
+class RestoreCheck {
+    private readonly scratch: ScratchServer;
+    private readonly started: Promise<unknown>;
+    private restored?: Promise<[TableSummary[], Map<string, string>]>;
+    private readonly t0 = Date.now();
+
+    constructor(
+        private readonly tools: Tools,
+        private readonly file: string,
+        private readonly tables: Table[],
+    ) {
+        this.scratch = new ScratchServer(tools, { image: tools.container, niced: true });
+        this.started = this.scratch.start();
+        this.started.catch(() => {}); // reported by result()
+    }
+
+    /** Starts the restore (once the backup file is complete). */
+    begin() {
+        this.restored ??= (async () => {
+            await this.started;
+            const conn = this.scratch.conn("restore_check", "scratch");
+            await restoreIntoScratch(this.tools, conn, this.file);
+            return Promise.all([summarizeAll(this.tools, conn, this.tables), sequences(this.tools, conn)]);
+        })();
+        this.restored.catch(() => {}); // reported by result()
+    }
+
+    async result(run: Run, frozen: { summaries: TableSummary[]; sequences: Map<string, string> }) {
+        try {
+            this.begin();
+            const [backup, positions] = await this.restored!;
+            const result = compare("source", frozen.summaries, "backup", backup, frozen.sequences, positions);
+            run.log(
+                `restore check: the dump restored into a scratch database (${((Date.now() - this.t0) / 1000).toFixed(1)} s ` +
+                    "since its server started), against the source as it was frozen:",
+            );
+            result.lines.forEach((l) => run.log(`  ${l}`));
+            if (result.differences.length)
+                throw new Error(
+                    `the restored backup differs from the source:\n  - ${result.differences.join("\n  - ")}`,
+                );
+        } finally {
+            await this.abandon();
+        }
+    }
+
+    async abandon() {
+        await this.started.catch(() => {});
+        await this.scratch.destroy();
     }
 }
 

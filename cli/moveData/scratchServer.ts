@@ -29,6 +29,8 @@ export interface ScratchOptions {
     files?: Record<string, string>;
     /** Run the server from this image (podman/docker, host network) instead of the local programs. */
     image?: PgImage;
+    /** Run the (local) server at the lowest CPU priority. */
+    niced?: boolean;
 }
 
 export class ScratchServer {
@@ -60,8 +62,10 @@ export class ScratchServer {
                 `${bin} is not installed: the scratch server needs the PostgreSQL ${this.tools.major} server ` +
                     `(Debian: apt-get install postgresql-${this.tools.major})`,
             );
-        if (this.asPostgres) await run("runuser", ["-u", "postgres", "--", bin, ...args], { what: program });
-        else await run(bin, args, { what: program });
+        // niced: the server yields the CPU to whatever else runs (a move's copy, during its write freeze)
+        const command = this.options.niced ? ["nice", "-n", "19", bin] : [bin];
+        if (this.asPostgres) await run("runuser", ["-u", "postgres", "--", ...command, ...args], { what: program });
+        else await run(command[0], [...command.slice(1), ...args], { what: program });
     }
 
     /** The server settings: throwaway, so nothing is made durable. */
@@ -146,7 +150,21 @@ export class ScratchServer {
             opts.join(" "),
             "start",
         ]);
+        if (this.options.niced) this.niceSession();
         return this;
+    }
+
+    /**
+     * pg_ctl starts the server in a session of its own, and Linux shares the CPU between sessions (autogroups)
+     * before it looks at nice values: the session itself is niced too, where the kernel offers it.
+     */
+    private niceSession() {
+        try {
+            const pid = fs.readFileSync(path.join(this.data, "postmaster.pid"), "utf8").split("\n")[0];
+            fs.writeFileSync(`/proc/${Number(pid)}/autogroup`, "19");
+        } catch {
+            /* no autogroups here: nice alone applies */
+        }
     }
 
     async stop(): Promise<void> {

@@ -308,7 +308,7 @@ async function moveUnderWrites(from: "k8s" | "heroku", source: AppServer, target
 
     // Printed: both sides' counts and checksums, for the target and (after the thaw) for the restored backup.
     expect(result.stdout).toMatch(/verify: source and target, table by table/);
-    expect(result.stdout).toMatch(/public\.actors \| (\d+) \| \1 \| ([0-9a-f]{16}) \| \2 \| yes/);
+    expect(result.stdout).toMatch(/public\.actors \| (\d+) \| \1 \| (r:[0-9a-f]{16}) \| \2 \| yes/);
     expect(result.stdout).toMatch(/copy: [\d.]+ MB dumped, about \d+ of \d+ rows sent/);
     const restoreCheckAt = result.stdout.indexOf("restore check: the dump restored into a scratch database");
     expect(restoreCheckAt).toBeGreaterThan(result.stdout.indexOf("source database: writable again"));
