@@ -6,6 +6,7 @@
  *   plain:   pg_dump -Fc (source) | pg_restore --no-owner --no-acl into a new, empty database on the Heroku server
  *   freeze:  from the first thing frozen to the source writable again (the application's write downtime)
  *   whole:   the whole command, checks and the restore check (after the thaw) included
+ * BENCH_MOVE_ROUNDS rounds (default 3) of plain-then-tool; the ratios are the medians of each round's pair.
  * Goals (issue 20): freeze <= 1.3x plain, whole <= 2x plain. Writes bench/move-data.json and the table in
  * docs/moving-data.md (between its bench:move-data markers): the figures live there only.
  */
@@ -17,6 +18,7 @@ import { pgEnv, query, Tools, toolCommand } from "../cli/moveData/pg";
 import { appServer, loadActors, localTools, migrate, platforms, startMoveData } from "../test/support/moveDataFixtures";
 
 const ROWS = Number(process.env.BENCH_MOVE_ROWS ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_MOVE_ROUNDS ?? 3);
 const ROOT = path.resolve(__dirname, "..");
 const GOALS = { freeze_vs_pg_dump_restore: 1.3, whole_vs_pg_dump_restore: 2 };
 
@@ -48,26 +50,41 @@ async function main() {
         const [[bytes]] = await query(tools, k8s.owner, "SELECT pg_table_size('actors')");
         const mb = Number(bytes) / 1e6;
 
-        // plain pg_dump | pg_restore into an empty database, over the same TLS connection as the tool's target
+        // Rounds alternate plain and tool, and the ratios are the medians of each round's pair: this machine is
+        // shared and noisy, and a pair measured back to back sees the same load.
         const admin = { ...heroku.server.conn(), host: heroku.server.data };
-        await query(tools, admin, `CREATE DATABASE plain OWNER ${heroku.owner.user}`);
-        const plainStarted = Date.now();
-        await plainCopy(tools, pgEnv(k8s.owner), pgEnv({ ...heroku.owner, dbname: "plain" }));
-        const plainSeconds = (Date.now() - plainStarted) / 1000;
+        const rounds: { plain: number; freeze: number; whole: number; report: any }[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+            // plain pg_dump | pg_restore into an empty database, over the same TLS connection as the tool's target
+            await query(tools, admin, `DROP DATABASE IF EXISTS plain`);
+            await query(tools, admin, `CREATE DATABASE plain OWNER ${heroku.owner.user}`);
+            const plainStarted = Date.now();
+            await plainCopy(tools, pgEnv(k8s.owner), pgEnv({ ...heroku.owner, dbname: "plain" }));
+            const plain = (Date.now() - plainStarted) / 1000;
 
-        // the tool, end to end
-        const reportFile = path.join(p.dir, "report.json");
-        const args = ["--from", "k8s", "--to", "heroku", "--replace", "--yes", "--report", reportFile];
-        const started = Date.now();
-        const run = await startMoveData(p, args).done;
-        const wholeSeconds = (Date.now() - started) / 1000;
-        if (run.code !== 0) throw new Error(`move-data failed:\n${run.stdout}\n${run.stderr}`);
-        const report = JSON.parse(fs.readFileSync(reportFile, "utf8"));
-        const freezeSeconds = report.freezeWindowSeconds as number;
+            // the tool, end to end
+            const reportFile = path.join(p.dir, "report.json");
+            const args = ["--from", "k8s", "--to", "heroku", "--replace", "--yes", "--report", reportFile];
+            const started = Date.now();
+            const run = await startMoveData(p, args).done;
+            const whole = (Date.now() - started) / 1000;
+            if (run.code !== 0) throw new Error(`move-data failed:\n${run.stdout}\n${run.stderr}`);
+            const report = JSON.parse(fs.readFileSync(reportFile, "utf8"));
+            rounds.push({ plain, freeze: report.freezeWindowSeconds, whole, report });
+            process.stdout.write(
+                `round ${round + 1}: plain ${plain.toFixed(1)} s, write freeze ${report.freezeWindowSeconds.toFixed(1)} s, ` +
+                    `whole ${whole.toFixed(1)} s\n`,
+            );
+        }
+        const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
         const ratios = {
-            freeze_vs_pg_dump_restore: Number((freezeSeconds / plainSeconds).toFixed(2)),
-            whole_vs_pg_dump_restore: Number((wholeSeconds / plainSeconds).toFixed(2)),
+            freeze_vs_pg_dump_restore: Number(median(rounds.map((r) => r.freeze / r.plain)).toFixed(2)),
+            whole_vs_pg_dump_restore: Number(median(rounds.map((r) => r.whole / r.plain)).toFixed(2)),
         };
+        const plainSeconds = median(rounds.map((r) => r.plain));
+        const freezeSeconds = median(rounds.map((r) => r.freeze));
+        const wholeSeconds = median(rounds.map((r) => r.whole));
+        const report = rounds[rounds.length - 1].report;
         const when = new Date().toISOString().slice(0, 16).replace("T", " ");
         const results = {
             measured_at: when,
@@ -89,6 +106,7 @@ async function main() {
         const met = (k: keyof typeof GOALS) => (ratios[k] <= GOALS[k] ? "met" : "NOT met");
         const table = [
             `Measured ${when} UTC by \`npm run bench:move-data\` (${os.cpus().length} cores, ${report.rows} actors, ` +
+                `${ROUNDS} rounds, each plain then move-data; times and ratios are medians; ` +
                 `${mb.toFixed(0)} MB of table, PostgreSQL ${tools.major}, everything on 127.0.0.1, the target TLS-only ` +
                 "with a non-superuser owner; raw figures in `bench/move-data.json`).",
             "",
@@ -98,7 +116,7 @@ async function main() {
             `| move-data's write freeze (freeze, copy, verify, thaw) | ${freezeSeconds.toFixed(1)} s | ${ratios.freeze_vs_pg_dump_restore} | <= ${GOALS.freeze_vs_pg_dump_restore}: ${met("freeze_vs_pg_dump_restore")} |`,
             `| move-data, the whole command (checks and the restore check too) | ${wholeSeconds.toFixed(1)} s | ${ratios.whole_vs_pg_dump_restore} | <= ${GOALS.whole_vs_pg_dump_restore}: ${met("whole_vs_pg_dump_restore")} |`,
             "",
-            `Steps (s): ${Object.entries(report.seconds as Record<string, number>)
+            `Steps of the last round (s): ${Object.entries(report.seconds as Record<string, number>)
                 .map(([k, s]) => `${k} ${s.toFixed(1)}`)
                 .join(", ")}.`,
         ].join("\n");

@@ -359,20 +359,16 @@ async function freeze(run: Run, tools: Tools): Promise<void> {
 
 async function copy(run: Run, c: Checked, backupFile: string | undefined, check?: RestoreCheck) {
     const { source, target, log } = run;
-    await run.mark(c.tools, "copy");
-    // The figures that count are the frozen source's.
-    const [frozenCounts, positions] = await Promise.all([
-        rowCounts(c.tools, source.conn, c.tables),
-        sequences(c.tools, source.conn),
-    ]);
-    run.report.rows = sum(frozenCounts);
+    // The figures that count are the frozen source's (its rows are counted by the checksums; the counts taken
+    // before the freeze only feed the progress).
+    const [positions] = await Promise.all([sequences(c.tools, source.conn), run.mark(c.tools, "copy")]);
     // Once the source is dumped it is idle: its checksums are computed while the target still loads, and the
     // restore check (at the lowest CPU priority) starts on the complete backup.
-    let summaries: Promise<TableSummary[]> | undefined;
+    let pending: Promise<TableSummary[]> | undefined;
     const sourceSums = () => {
-        summaries ??= summarizeAll(c.tools, source.conn, c.tables);
-        summaries.catch(() => {}); // awaited below; a failure is reported there
-        return summaries;
+        pending ??= summarizeAll(c.tools, source.conn, c.tables);
+        pending.catch(() => {}); // awaited below; a failure is reported there
+        return pending;
     };
     run.targetState = "copy in progress (one transaction)";
     const started = Date.now();
@@ -382,7 +378,7 @@ async function copy(run: Run, c: Checked, backupFile: string | undefined, check?
         target.conn,
         {
             tables: c.tables,
-            totalRows: run.report.rows,
+            totalRows: sum(c.sourceCounts),
             replace: run.opts.replace,
             sequences: positions,
             backupFile,
@@ -396,20 +392,21 @@ async function copy(run: Run, c: Checked, backupFile: string | undefined, check?
     run.targetState = "holds the copy, committed, not yet verified";
     run.report.dumpBytes = result.dumpBytes;
     log(
-        `copy: ${run.report.rows} rows (${(result.dumpBytes / 1e6).toFixed(1)} MB of dump) committed in ` +
+        `copy: ${(result.dumpBytes / 1e6).toFixed(1)} MB of dump committed in ` +
             `${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
-    await run.mark(c.tools, "copied");
-    return { summaries: await sourceSums(), sequences: positions };
+    const [summaries] = await Promise.all([sourceSums(), run.mark(c.tools, "copied")]);
+    run.report.rows = summaries.reduce((n, t) => n + t.rows, 0);
+    return { summaries, sequences: positions };
 }
 
 async function verify(run: Run, c: Checked, frozen: { summaries: TableSummary[]; sequences: Map<string, string> }) {
     const { target, log } = run;
-    await run.mark(c.tools, "verify");
     log("verify: computing the target's checksums");
     const [summaries, positions] = await Promise.all([
         summarizeAll(c.tools, target.conn, c.tables),
         sequences(c.tools, target.conn),
+        run.mark(c.tools, "verify"),
     ]);
     const result = compare("source", frozen.summaries, "target", summaries, frozen.sequences, positions);
     log("verify: source and target, table by table:");
