@@ -12,7 +12,7 @@
  */
 import * as fs from "fs";
 import { ChildProcess } from "child_process";
-import { Conn, ident, literal, pgEnv, query, redact, runTool, spawnTool, Tools } from "./pg";
+import { children, Conn, ident, literal, pgEnv, query, redact, runTool, spawnTool, Tools } from "./pg";
 import { dataTables, qualified, Table } from "./inspect";
 
 export type Log = (line: string) => void;
@@ -79,6 +79,43 @@ export interface CopyPlan {
     onDumped?: () => void;
 }
 
+/** The cause among the three programs: the first to fail; the others were stopped (killed) because of it. */
+function firstFailure(
+    results: { dump: string; reader: string; writer: string },
+    errors: { dump: string; reader: string; writer: string },
+    sourceLabel: string,
+    targetLabel: string,
+): string {
+    const failedByItself = (r: string) => r !== "" && !r.startsWith("killed");
+    if (failedByItself(results.writer))
+        return `psql into the ${targetLabel} failed (${results.writer}): ${errors.writer.trim()}`;
+    if (results.dump && (failedByItself(results.dump) || !failedByItself(results.reader)))
+        return `pg_dump of the ${sourceLabel} failed (${results.dump}): ${errors.dump.trim()}`;
+    return `pg_restore failed (${results.reader}): ${errors.reader.trim()}`;
+}
+
+/** What psql runs around the rows pg_restore sends: the transaction, the tables emptied, the indexes after. */
+async function transactionScript(tools: Tools, target: Conn, plan: CopyPlan) {
+    const names = dataTables(plan.tables).map(qualified);
+    const indexes = await indexStatements(tools, target, plan.tables);
+    const recheck = names.map((n) => `EXISTS (SELECT 1 FROM ${n})`).join(" OR ");
+    const prologue = [
+        "BEGIN;",
+        ...(names.length ? [`LOCK TABLE ${names.join(", ")} IN ACCESS EXCLUSIVE MODE;`] : []),
+        ...(names.length && !plan.replace
+            ? [
+                  `DO $$ BEGIN IF ${recheck} THEN RAISE EXCEPTION 'the target received rows since the checks'; END IF; END $$;`,
+              ]
+            : []),
+        ...(names.length ? [`TRUNCATE ${names.join(", ")};`] : []),
+        ...indexes.drop,
+        "",
+    ].join("\n");
+    // COMMIT only here: psql that reaches the end of its input without it (we died) ends its session, rolling back.
+    const epilogue = ["", ...indexes.create, ...sequenceStatements(plan.sequences), "COMMIT;", ""].join("\n");
+    return { prologue, epilogue };
+}
+
 const exited = (child: ChildProcess) =>
     new Promise<string>((resolve) => {
         child.on("error", (err) => resolve(err.message));
@@ -94,23 +131,7 @@ export async function streamCopy(
     log: Log,
 ): Promise<{ dumpBytes: number; lines: number }> {
     const data = dataTables(plan.tables);
-    const names = data.map(qualified);
-    const indexes = await indexStatements(tools, target, plan.tables);
-    const recheck = names.map((n) => `EXISTS (SELECT 1 FROM ${n})`).join(" OR ");
-    const prologue = [
-        "BEGIN;",
-        ...(names.length ? [`LOCK TABLE ${names.join(", ")} IN ACCESS EXCLUSIVE MODE;`] : []),
-        ...(names.length && !plan.replace
-            ? [
-                  `DO $$ BEGIN IF ${recheck} THEN RAISE EXCEPTION 'the target received rows since the checks'; END IF; END $$;`,
-              ]
-            : []),
-        ...(names.length ? [`TRUNCATE ${names.join(", ")};`] : []),
-        ...indexes.drop,
-        "",
-    ].join("\n");
-    const epilogue = ["", ...indexes.create, ...sequenceStatements(plan.sequences), "COMMIT;", ""].join("\n");
-
+    const { prologue, epilogue } = await transactionScript(tools, target, plan);
     const dump = spawnTool(tools, "pg_dump", ["--format=custom", "--compress=0", "--no-owner", "--no-acl"], {
         env: pgEnv(source),
         stdio: ["ignore", "pipe", "pipe"],
@@ -159,8 +180,10 @@ export async function streamCopy(
         );
     }, PROGRESS_EVERY_MS);
     // Any of the three failing stops the others; psql, stopped before the COMMIT, rolls the transaction back.
+    let committing = false;
     const stopAll = () => {
-        for (const child of [dump, reader, writer]) if (child.exitCode === null) child.kill("SIGKILL");
+        for (const child of committing ? [dump, reader] : [dump, reader, writer])
+            if (child.exitCode === null) child.kill("SIGKILL");
     };
     for (const result of Object.values(done)) void result.then((r) => r && stopAll());
     try {
@@ -170,27 +193,36 @@ export async function streamCopy(
         const [dumpResult, readerResult] = await Promise.all([done.dump, done.reader]);
         if (dumpResult || readerResult) {
             stopAll();
-            const writerResult = await done.writer;
-            // The first to fail is the cause; the others were stopped (killed) because of it.
-            const why =
-                writerResult && !writerResult.startsWith("killed")
-                    ? `psql into the ${target.label} failed (${writerResult}): ${errors.writer.trim()}`
-                    : dumpResult &&
-                        !(readerResult && !readerResult.startsWith("killed") && dumpResult.startsWith("killed"))
-                      ? `pg_dump of the ${source.label} failed (${dumpResult}): ${errors.dump.trim()}`
-                      : `pg_restore failed (${readerResult}): ${errors.reader.trim()}`;
+            const why = firstFailure(
+                { dump: dumpResult, reader: readerResult, writer: await done.writer },
+                errors,
+                source.label,
+                target.label,
+            );
             throw new Error(redact(`${why}; the copy into the ${target.label} was rolled back`));
         }
         // The backup file ends with the dump (pipe ends it): wait until it is on disk before committing.
         if (backup && !backup.writableFinished)
             await new Promise<void>((resolve, reject) => backup.once("finish", resolve).once("error", reject));
+        // From the COMMIT on, psql is left to finish (a signal no longer stops it): killed now, the outcome would
+        // be unknown.
+        children.delete(writer);
+        committing = true;
         writer.stdin!.end(epilogue);
         const writerResult = await done.writer;
-        if (writerResult)
+        if (writerResult && errors.writer.trim())
             throw new Error(
                 redact(
                     `the copy into the ${target.label} failed and was rolled back (${writerResult}): ${errors.writer.trim()}`,
                 ),
+            );
+        if (writerResult)
+            throw Object.assign(
+                new Error(
+                    `psql ended (${writerResult}) after the COMMIT was sent: the ${target.label} holds either the whole ` +
+                        "copy or what it held before; compare its row counts",
+                ),
+                { outcomeUnknown: true },
             );
         return { dumpBytes, lines };
     } finally {

@@ -73,6 +73,8 @@ export interface MoveReport {
 
 export class MoveError extends Error {}
 
+const COPYING = "copy in progress (one transaction)";
+
 type Phase = "check" | "freeze" | "copy" | "verify" | "thaw" | "restore check";
 
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
@@ -156,7 +158,10 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
         run.phase = "verify";
         await run.timed("verify", () => verify(run, checked!, frozen!));
     } catch (err) {
-        if (run.phase === "copy") run.targetState = "unchanged (the copy's transaction was rolled back)";
+        if (run.targetState === COPYING)
+            run.targetState = (err as { outcomeUnknown?: boolean }).outcomeUnknown
+                ? "UNKNOWN: the whole copy, or what it held before (count its rows)"
+                : "unchanged (the copy's transaction was rolled back)";
         const thawProblems = checked ? await thaw(run, checked.tools) : [];
         await check?.abandon();
         removeDump(opts, backupFile);
@@ -370,7 +375,7 @@ async function copy(run: Run, c: Checked, backupFile: string | undefined, check?
         pending.catch(() => {}); // awaited below; a failure is reported there
         return pending;
     };
-    run.targetState = "copy in progress (one transaction)";
+    run.targetState = COPYING;
     const started = Date.now();
     const result = await streamCopy(
         c.tools,
@@ -402,11 +407,11 @@ async function copy(run: Run, c: Checked, backupFile: string | undefined, check?
 
 async function verify(run: Run, c: Checked, frozen: { summaries: TableSummary[]; sequences: Map<string, string> }) {
     const { target, log } = run;
+    await run.mark(c.tools, "verify");
     log("verify: computing the target's checksums");
     const [summaries, positions] = await Promise.all([
         summarizeAll(c.tools, target.conn, c.tables),
         sequences(c.tools, target.conn),
-        run.mark(c.tools, "verify"),
     ]);
     const result = compare("source", frozen.summaries, "target", summaries, frozen.sequences, positions);
     log("verify: source and target, table by table:");
