@@ -1,59 +1,75 @@
 /**
- * One evaluation of a Pulumi program the way Pulumi runs it: through @pulumi/pulumi's cmd/run in a child process,
- * talking gRPC to the engine harness (test/engine), as a preview of a new stack. Prints
- * {"program", "wallMs", "maxRssMb", "resources"} as JSON: the program process's wall time from spawn to exit and its
- * peak resident memory. Run by bench/run.py:
- *   node -r ts-node/register bench/eval.ts k8s|heroku|empty
- * The engine answers every resource itself (dynamic resources included: `dynamic: "echo"`), so what is measured is
- * the program: loading, transpiling, declaring resources, serializing the dynamic provider.
+ * One `pulumi preview` of a new stack through the real CLI and engine (tools/pulumi.ts: the program as the Automation
+ * API's inline program), on a copy of the project with a file backend of its own. Prints
+ * {"program", "wallMs", "maxRssMb", "resources"} as JSON: the wall time of the whole preview (CLI, engine, plugins
+ * and program) and the peak resident memory of the process that evaluates the program. Run by bench/run.py:
+ *   node -r ts-node/register/transpile-only bench/eval.ts k8s|heroku|empty
+ * `empty` is a project that declares nothing: the ratio to it is what the program itself costs.
  */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { testValues } from "../test/support/planMocks";
-import { binaryProviders } from "../test/support/engine/binaryProviders";
-import { Engine, ProgramSpec, StackState } from "../test/support/engine/engine";
-import { stackSpec } from "../test/support/engine/fixture";
+import { copyProject, removeProject, ROOT } from "../tools/checkout";
 
-const ROOT = path.resolve(__dirname, "..");
-
-async function main() {
+function main() {
     const which = process.argv[2];
     if (!["k8s", "heroku", "empty"].includes(which)) throw new Error("usage: bench/eval.ts k8s|heroku|empty");
-    // The harness's own work (reading the stack file, starting the engine) is done before the program starts.
-    const env = { HEROKU_API_KEY: process.env.HEROKU_API_KEY || "bench" };
-    const spec: ProgramSpec =
-        which === "empty"
-            ? {
-                  dir: ROOT,
-                  project: "actors",
-                  stack: "empty",
-                  config: {},
-                  secretKeys: [],
-                  env,
-                  program: "bench/emptyProgram.ts",
-              }
-            : stackSpec(ROOT, which as "k8s" | "heroku", { env });
-    const engine = await Engine.start();
+    const dir = copyProject();
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "actors-bench-pulumi-"));
     try {
-        const run = await engine.up(new StackState(), spec, {
-            preview: true,
-            binary: binaryProviders(testValues("bench")),
-            dynamic: "echo",
-        });
-        if (!run.ok) throw new Error(`evaluation of ${which} failed: ${run.error}`);
+        if (which === "empty") fs.copyFileSync(path.join(ROOT, "bench", "emptyProgram.ts"), path.join(dir, "index.ts"));
+        const events = path.join(home, "events.json");
+        const stack = which === "empty" ? "empty" : which;
+        const env = {
+            ...process.env,
+            PATH: [
+                path.join(ROOT, ".tools", "bin"),
+                // The docker and random plugins cannot be built here: their stand-ins serve the preview's Check.
+                path.join(ROOT, "test", "support", "plugins", "bin"),
+                process.env.PATH,
+            ].join(path.delimiter),
+            PULUMI_HOME: path.join(home, "home"),
+            PULUMI_BACKEND_URL: `file://${home}`,
+            PULUMI_CONFIG_PASSPHRASE: "bench",
+            HEROKU_API_KEY: process.env.HEROKU_API_KEY || "bench",
+        };
+        const started = process.hrtime.bigint();
+        const run = spawnSync(
+            "/usr/bin/time",
+            [
+                "-f",
+                "maxrss_kb=%M",
+                process.execPath,
+                "-r",
+                "ts-node/register/transpile-only",
+                path.join(ROOT, "tools", "pulumi.ts"),
+                "preview",
+                "--stack",
+                stack,
+                "--cwd",
+                dir,
+                "--events",
+                events,
+            ],
+            { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+        );
+        const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+        if (run.status !== 0) throw new Error(`preview of ${which} failed:\n${run.stdout}\n${run.stderr}`);
+        const rssKb = Number(/maxrss_kb=(\d+)/.exec(run.stderr)?.[1] ?? 0);
+        const steps = (JSON.parse(fs.readFileSync(events, "utf8")) as any[]).filter((e) => e.resourcePreEvent);
         process.stdout.write(
             JSON.stringify({
                 program: which,
-                wallMs: Math.round(run.programMs),
-                maxRssMb: Math.round(((run.programMaxRssKb ?? 0) / 1024) * 10) / 10,
-                resources: run.steps.filter((s) => s.type !== "pulumi:pulumi:Stack").length,
+                wallMs: Math.round(wallMs),
+                maxRssMb: Math.round((rssKb / 1024) * 10) / 10,
+                resources: steps.filter((e) => e.resourcePreEvent.metadata.type !== "pulumi:pulumi:Stack").length,
             }) + "\n",
         );
     } finally {
-        await engine.stop();
+        removeProject(dir);
+        fs.rmSync(home, { recursive: true, force: true });
     }
 }
 
-main().catch((err) => {
-    process.stderr.write(String(err?.stack ?? err) + "\n");
-    process.exit(1);
-});
+main();

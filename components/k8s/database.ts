@@ -1,33 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { PinnedChart, pinnedRelease } from "./helm";
+import { CHARTS } from "./charts";
+import { pinnedRelease } from "./helm";
 import { APP_SELECTOR } from "./labels";
+import { dbAppSecret, dbRwService } from "./names";
 
-const CNPG_REPO = "https://cloudnative-pg.github.io/charts";
-export const CNPG_OPERATOR_CHART: PinnedChart = {
-    chart: "cloudnative-pg",
-    version: "0.29.0",
-    repo: CNPG_REPO,
-    // CRDs, then the operator Deployment and its admission webhook must be ready.
-    timeoutSeconds: 600,
-};
-export const CNPG_CLUSTER_CHART: PinnedChart = {
-    chart: "cluster",
-    version: "0.8.1",
-    repo: CNPG_REPO,
-    // Helm waits for the Cluster object only; the operator creates the PostgreSQL pods afterwards (a restore can take
-    // hours, and is followed by the app's readiness probe, not by Helm).
-    timeoutSeconds: 300,
-};
-/** The Barman Cloud plugin (CNPG-I): backups and WAL archiving to object storage, and restores from them. */
-export const BARMAN_CLOUD_PLUGIN_CHART: PinnedChart = {
-    chart: "plugin-barman-cloud",
-    version: "0.7.0",
-    repo: CNPG_REPO,
-    // The plugin's pod starts only after cert-manager has issued its server and client certificates.
-    timeoutSeconds: 600,
-};
 /** The plugin's name, as Clusters, ScheduledBackups and externalClusters refer to it. */
 export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";
 export const DB_NAME = "app";
@@ -56,6 +34,8 @@ export interface DatabaseArgs {
     /** The CNPG Cluster's name: its services are <name>-rw/-ro, the app's secret <name>-app. */
     clusterName: string;
     installOperator: boolean;
+    /** `actors:chartRepository`: the mirror the charts come from (empty: upstream). */
+    chartRepository: string;
     /** Where the operator runs (installed there, or already running there); the plugin must run there too. */
     operatorNamespace: string;
     /** Install the Barman Cloud plugin chart when backups or a restore need it. */
@@ -96,24 +76,25 @@ export class Database extends pulumi.ComponentResource {
         super("actors:k8s:Database", name, {}, opts);
         const parent = { parent: this };
         this.clusterName = args.clusterName;
-        this.appSecretName = `${args.clusterName}-app`;
+        this.appSecretName = dbAppSecret(args.clusterName);
 
         if (args.installOperator) {
             this.operatorRelease = pinnedRelease(
                 `${name}-operator`,
-                CNPG_OPERATOR_CHART,
+                CHARTS.cnpgOperator,
                 {
                     release: "cnpg",
                     namespace: args.operatorNamespace,
                     createNamespace: true,
                     values: operatorValues(args.monitoring),
+                    chartRepository: args.chartRepository,
                 },
                 parent,
             );
         }
 
         const password = new random.RandomPassword(`${name}-owner-password`, { length: 32, special: false }, parent);
-        const host = pulumi.interpolate`${args.clusterName}-rw.${args.namespace}.svc`;
+        const host = pulumi.interpolate`${dbRwService(args.clusterName)}.${args.namespace}.svc`;
         // The chart bootstraps the owner from this secret; CloudNativePG then leaves it alone, so it also carries
         // the connection details the operator would otherwise generate.
         const appSecret = new k8s.core.v1.Secret(
@@ -141,12 +122,13 @@ export class Database extends pulumi.ComponentResource {
                 // The plugin must run in the operator's namespace; it needs cert-manager for its certificates.
                 this.backupPluginRelease = pinnedRelease(
                     `${name}-backup-plugin`,
-                    BARMAN_CLOUD_PLUGIN_CHART,
+                    CHARTS.barmanCloudPlugin,
                     {
                         release: "plugin-barman-cloud",
                         namespace: args.operatorNamespace,
                         createNamespace: true,
                         values: backupPluginValues(),
+                        chartRepository: args.chartRepository,
                     },
                     {
                         parent: this,
@@ -191,9 +173,15 @@ export class Database extends pulumi.ComponentResource {
         this.clusterValues = values;
         this.clusterRelease = pinnedRelease(
             `${name}-cluster`,
-            CNPG_CLUSTER_CHART,
+            CHARTS.cnpgCluster,
             // The Cluster resource becomes ready long after Helm returns; the app's readiness probe covers that.
-            { release: args.clusterName, namespace: args.namespace, atomic: false, values },
+            {
+                release: args.clusterName,
+                namespace: args.namespace,
+                atomic: false,
+                values,
+                chartRepository: args.chartRepository,
+            },
             { parent: this, dependsOn: before, ...clusterReleaseOptions(args) },
         );
 
@@ -299,7 +287,7 @@ export function clusterValues(args: DatabaseArgs): Record<string, unknown> {
             storage: { size: args.storageSize, ...(args.storageClass ? { storageClass: args.storageClass } : {}) },
             resources,
             enableSuperuserAccess: false,
-            initdb: { database: DB_NAME, owner: DB_OWNER, secret: { name: `${args.clusterName}-app` } },
+            initdb: { database: DB_NAME, owner: DB_OWNER, secret: { name: dbAppSecret(args.clusterName) } },
             monitoring: { enabled: args.monitoring, podMonitor: { enabled: args.monitoring } },
         },
         // The chart's own backup objects stay off: the ObjectStore and ScheduledBackup are this program's.
@@ -323,7 +311,7 @@ export function clusterValues(args: DatabaseArgs): Record<string, unknown> {
         // The restored data carries the owner's password of the cluster that was backed up; declarative role
         // management sets it to this stack's generated one (the `<cluster>-app` secret the app connects with).
         values.cluster.roles = [
-            { name: DB_OWNER, ensure: "present", login: true, passwordSecret: { name: `${args.clusterName}-app` } },
+            { name: DB_OWNER, ensure: "present", login: true, passwordSecret: { name: dbAppSecret(args.clusterName) } },
         ];
         // The chart makes the read-only source: an ObjectStore `<cluster>-recovery` from these settings, an
         // externalCluster using the plugin with this server name, and `bootstrap.recovery` from it.

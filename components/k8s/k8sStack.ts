@@ -4,6 +4,7 @@ import { appEnvironment } from "../appEnv";
 import type { PlatformStackArgs } from "../platformStack";
 import { registryServer } from "../appImage";
 import { Database } from "./database";
+import { checkKubeTarget } from "./kubeconfig";
 import { APP_GATEWAY, AppNetwork } from "./network";
 import { Observability } from "./observability";
 import { Tls } from "./tls";
@@ -22,6 +23,9 @@ export class K8sStack extends pulumi.ComponentResource {
     constructor(name: string, args: K8sStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:k8s:K8sStack", name, {}, opts);
         const s = args.settings;
+        // With a real engine, the context must exist and its API server answer before anything is declared on it;
+        // under unit-test mocks there is no cluster to check.
+        if (pulumi.runtime.getEngine()) checkKubeTarget(s.kubeContext);
         const provider = new k8s.Provider(
             `${name}-provider`,
             { ...(s.kubeContext ? { context: s.kubeContext } : {}), enableServerSideApply: true },
@@ -56,6 +60,7 @@ export class K8sStack extends pulumi.ComponentResource {
                       namespace: ns,
                       databaseCluster: s.dbClusterName,
                       installKubePrometheusStack: s.installKubePrometheusStack,
+                      chartRepository: s.chartRepository,
                       alertErrorPercent: s.alertErrorPercent,
                       alertLatencyMs: s.alertLatencyMs,
                   },
@@ -74,6 +79,7 @@ export class K8sStack extends pulumi.ComponentResource {
                       `${name}-tls`,
                       {
                           install: s.installCertManager,
+                          chartRepository: s.chartRepository,
                           email: s.letsEncryptEmail,
                           gatewayApi,
                           solver: gatewayApi
@@ -102,6 +108,7 @@ export class K8sStack extends pulumi.ComponentResource {
                 namespace: ns,
                 clusterName: s.dbClusterName,
                 installOperator: s.installCnpgOperator,
+                chartRepository: s.chartRepository,
                 operatorNamespace: s.cnpgOperatorNamespace,
                 installBackupPlugin: s.installBarmanCloudPlugin,
                 backupPluginDependsOn: tls?.release ? [tls.release] : [],
@@ -148,14 +155,18 @@ export class K8sStack extends pulumi.ComponentResource {
                     memoryRequest: s.memoryRequest,
                     memoryLimit: s.memoryLimit,
                 },
-                serviceType: s.serviceType as "ClusterIP" | "NodePort" | "LoadBalancer",
+                serviceType: s.serviceType,
                 dependsOn: [database],
             },
             within,
         );
 
         const traffic = s.installTraefik
-            ? new Traefik(`${name}-traffic`, { gatewayApi, metrics: monitoring }, afterMonitoring)
+            ? new Traefik(
+                  `${name}-traffic`,
+                  { gatewayApi, metrics: monitoring, chartRepository: s.chartRepository },
+                  afterMonitoring,
+              )
             : undefined;
         const network = new AppNetwork(
             `${name}-network`,
@@ -163,7 +174,7 @@ export class K8sStack extends pulumi.ComponentResource {
                 namespace: ns,
                 serviceName: web.serviceName,
                 host: s.ingressHost,
-                routing: s.routing as "ingress" | "gateway",
+                routing: s.routing,
                 ingressClassName,
                 gatewayClassName: s.gatewayClassName,
                 tlsClusterIssuer: s.tlsClusterIssuer,

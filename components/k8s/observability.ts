@@ -1,28 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PinnedChart, pinnedRelease } from "./helm";
+import { CHARTS } from "./charts";
+import { pinnedRelease } from "./helm";
 import { APP_SELECTOR } from "./labels";
 
-const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
-export const KUBE_PROMETHEUS_CHART: PinnedChart = {
-    chart: "kube-prometheus-stack",
-    version: "88.5.3",
-    repo: PROMETHEUS_COMMUNITY_REPO,
-    // The operator and its admission webhook (with its certificate hook Jobs), Grafana, kube-state-metrics and a
-    // node-exporter pod on every node: well past Helm's default 300 s on a busy or large cluster.
-    timeoutSeconds: 1200,
-};
-/**
- * The Prometheus Operator's CRDs as a chart of their own, at the operator version kube-prometheus-stack runs (both
- * charts' appVersion is v0.93.1). Helm installs a chart's `crds/` directory once and never upgrades it; this chart
- * ships them as templates, so every upgrade of the pin upgrades the CRDs, before kube-prometheus-stack's own upgrade.
- */
-export const PROMETHEUS_OPERATOR_CRDS_CHART: PinnedChart = {
-    chart: "prometheus-operator-crds",
-    version: "31.0.1",
-    repo: PROMETHEUS_COMMUNITY_REPO,
-    timeoutSeconds: 300,
-};
 export const MONITORING_NAMESPACE = "monitoring";
 /** The label kube-prometheus-stack's Grafana sidecar looks for on dashboard ConfigMaps (its default). */
 export const GRAFANA_DASHBOARD_LABEL = "grafana_dashboard";
@@ -31,6 +12,8 @@ export interface ObservabilityArgs {
     namespace: pulumi.Input<string>;
     databaseCluster: string;
     installKubePrometheusStack: boolean;
+    /** `actors:chartRepository`: the mirror the charts come from (empty: upstream). */
+    chartRepository: string;
     alertErrorPercent: number;
     alertLatencyMs: number;
 }
@@ -47,30 +30,31 @@ export class Observability extends pulumi.ComponentResource {
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:k8s:Observability", name, {}, opts);
         if (args.installKubePrometheusStack) {
-            // The CRDs first, and adopted: a release of kube-prometheus-stack before 88 installed them from its
-            // `crds/` directory, which leaves them owned by no release.
+            // The CRDs first, from a chart that ships them as templates, so Helm upgrades them. CRDs left by a
+            // kube-prometheus-stack before 88 (its `crds/` directory) are adopted by hand: docs/troubleshooting.md.
             this.crdsRelease = pinnedRelease(
                 `${name}-prometheus-operator-crds`,
-                PROMETHEUS_OPERATOR_CRDS_CHART,
+                CHARTS.prometheusOperatorCrds,
                 {
                     release: "prometheus-operator-crds",
                     namespace: MONITORING_NAMESPACE,
                     createNamespace: true,
-                    takeOwnership: true,
                     values: prometheusOperatorCrdsValues(),
+                    chartRepository: args.chartRepository,
                 },
                 { parent: this },
             );
             // Not atomic: the stack's CRDs and webhooks can outlast Helm's wait on a small cluster.
             this.release = pinnedRelease(
                 `${name}-kube-prometheus-stack`,
-                KUBE_PROMETHEUS_CHART,
+                CHARTS.kubePrometheusStack,
                 {
                     release: "kube-prometheus-stack",
                     namespace: MONITORING_NAMESPACE,
                     createNamespace: true,
                     atomic: false,
                     values: kubePrometheusValues(),
+                    chartRepository: args.chartRepository,
                 },
                 { parent: this, dependsOn: [this.crdsRelease] },
             );

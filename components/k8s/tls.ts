@@ -1,15 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PinnedChart, pinnedRelease } from "./helm";
+import { CHARTS } from "./charts";
+import { pinnedRelease } from "./helm";
 
-export const CERT_MANAGER_CHART: PinnedChart = {
-    chart: "cert-manager",
-    version: "v1.21.1",
-    repo: "https://charts.jetstack.io",
-    // The controller, cainjector and webhook start, then the startupapicheck hook Job retries until the webhook
-    // answers (its own budget is about 5 minutes): more than Helm's default 300 s on a cold cluster.
-    timeoutSeconds: 600,
-};
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 export const LETS_ENCRYPT = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -18,6 +11,8 @@ export const LETS_ENCRYPT = {
 
 export interface TlsArgs {
     install: boolean;
+    /** `actors:chartRepository`: the mirror the chart comes from (empty: upstream). */
+    chartRepository: string;
     /** ACME contact; without it no ClusterIssuer is made. */
     email: string;
     /** How HTTP-01 challenges are answered: through the Ingress class, or through the app's Gateway. */
@@ -35,12 +30,13 @@ export class Tls extends pulumi.ComponentResource {
         if (args.install) {
             this.release = pinnedRelease(
                 `${name}-cert-manager`,
-                CERT_MANAGER_CHART,
+                CHARTS.certManager,
                 {
                     release: "cert-manager",
                     namespace: CERT_MANAGER_NAMESPACE,
                     createNamespace: true,
                     values: certManagerValues(args.gatewayApi),
+                    chartRepository: args.chartRepository,
                 },
                 { parent: this },
             );

@@ -1,14 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PinnedChart, pinnedRelease } from "./helm";
+import { CHARTS } from "./charts";
+import { pinnedRelease } from "./helm";
 
-export const TRAEFIK_CHART: PinnedChart = {
-    chart: "traefik",
-    version: "41.3.0",
-    repo: "https://traefik.github.io/charts",
-    // Two controller replicas behind a PodDisruptionBudget: a rolling start, well inside Helm's default.
-    timeoutSeconds: 300,
-};
 export const TRAEFIK_NAMESPACE = "traefik";
 export const TRAEFIK_CLASS = "traefik";
 
@@ -16,6 +10,8 @@ export interface TraefikArgs {
     /** Serve Gateway API routes (a GatewayClass named traefik) besides Ingresses. */
     gatewayApi: boolean;
     metrics: boolean;
+    /** `actors:chartRepository`: the mirror the chart comes from (empty: upstream). */
+    chartRepository: string;
 }
 
 /**
@@ -35,8 +31,14 @@ export class Traefik extends pulumi.ComponentResource {
         );
         this.release = pinnedRelease(
             `${name}-traefik`,
-            TRAEFIK_CHART,
-            { release: "traefik", namespace: TRAEFIK_NAMESPACE, createNamespace: true, values: traefikValues(args) },
+            CHARTS.traefik,
+            {
+                release: "traefik",
+                namespace: TRAEFIK_NAMESPACE,
+                createNamespace: true,
+                values: traefikValues(args),
+                chartRepository: args.chartRepository,
+            },
             { parent: this },
         );
         this.registerOutputs({});

@@ -22,17 +22,17 @@ const chart = (run: ProgramRun, name: string) => run.byType(RELEASE).find((r) =>
 let off: ProgramRun;
 let ingress: ProgramRun;
 let gateway: ProgramRun;
+const common = {
+    ...base,
+    "actors:ingressHost": "actors.example.com",
+    "actors:installCertManager": "true",
+    "actors:letsEncryptEmail": "ops@example.com",
+    "actors:tlsClusterIssuer": "letsencrypt-production",
+    "actors:installTraefik": "true",
+    "actors:installKubePrometheusStack": "true",
+};
 beforeAll(async () => {
     off = await runProgram(base);
-    const common = {
-        ...base,
-        "actors:ingressHost": "actors.example.com",
-        "actors:installCertManager": "true",
-        "actors:letsEncryptEmail": "ops@example.com",
-        "actors:tlsClusterIssuer": "letsencrypt-production",
-        "actors:installTraefik": "true",
-        "actors:installKubePrometheusStack": "true",
-    };
     ingress = await runProgram(common);
     gateway = await runProgram({ ...common, "actors:routing": "gateway" });
 });
@@ -58,6 +58,22 @@ describe("every add-on on", () => {
         for (const obj of objects(run())) expect(() => validateKubernetesObject(obj)).not.toThrow();
         const workloads = objects(run()).filter((o) => podSpecOf(o.kind, o.spec));
         for (const w of workloads) expect(restrictedViolations(podSpecOf(w.kind, w.spec))).toEqual([]);
+    });
+
+    it.each([
+        ["an http(s) Helm repository", "http://127.0.0.1:8879/charts"],
+        ["an OCI registry", "oci://registry.internal:5000/helm"],
+    ])("fetches every chart from actors:chartRepository when it names %s", async (_, mirror) => {
+        const mirrored = await runProgram({ ...common, "actors:chartRepository": mirror });
+        const where = mirrored.byType(RELEASE).map((r) => [r.inputs.chart, r.inputs.version, r.inputs.repositoryOpts]);
+        const upstream = ingress.byType(RELEASE).map((r) => [r.inputs.chart, r.inputs.version]);
+        expect(where).toEqual(
+            upstream.map(([name, version]) =>
+                mirror.startsWith("oci://")
+                    ? [`${mirror}/${name}`, version, undefined]
+                    : [name, version, { repo: mirror }],
+            ),
+        );
     });
 
     it("pins every chart", () => {
@@ -95,9 +111,8 @@ describe("kube-prometheus-stack and the Prometheus Operator CRDs", () => {
         expect(kpsChart.dependencies.find((d: any) => d.name === "crds").condition).toBe("crds.enabled");
     });
 
-    it("applies the CRDs from their own release, which Helm upgrades, adopted and kept on uninstall", () => {
+    it("applies the CRDs from their own release, which Helm upgrades, kept on uninstall", () => {
         const crds = chart(ingress, "prometheus-operator-crds");
-        expect(crds.takeOwnership).toBe(true);
         expect(crds.namespace).toBe("monitoring");
         expect(crds.values).toEqual({ crds: { annotations: { "helm.sh/resource-policy": "keep" } } });
         expect(

@@ -14,7 +14,12 @@ import {
     validateKubernetesObject,
 } from "../support/helpers";
 import { resourceOptions } from "../support/k8sSchemas";
-import { MIGRATION, migrationAwaitSeconds, migrationDeadlineSeconds, dockerConfigServer } from "../../components/k8s/web";
+import {
+    MIGRATION,
+    migrationAwaitSeconds,
+    migrationDeadlineSeconds,
+    dockerConfigServer,
+} from "../../components/k8s/web";
 import { bootstrapIdentity, clusterReleaseOptions } from "../../components/k8s/database";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -92,6 +97,21 @@ describe("resource graph", () => {
         expect(plain.outputs.image.value).toMatch(/^localhost:5001\/actors@sha256:[0-9a-f]{64}$/);
         expect(plain.outputs.namespace.value).toBe("actors");
         expect(plain.outputs.appName).toBeUndefined();
+    });
+
+    it("exports for move-data the names the program gave the database and the web Deployment", () => {
+        const deployment = plain.byType("kubernetes:apps/v1:Deployment")[0].inputs.metadata.name;
+        const secret = plain.byType("kubernetes:core/v1:Secret").find((r) => /-app$/.test(r.inputs.metadata.name));
+        expect(plain.outputs.tools.value).toEqual({
+            platform: "k8s",
+            kubeContext: "",
+            namespace: "actors",
+            dbCluster: "actors-db",
+            dbAppSecret: secret!.inputs.metadata.name,
+            dbRwService: "actors-db-rw",
+            webDeployment: deployment,
+            webPodSelector: "app.kubernetes.io/name=actors,app.kubernetes.io/component=web",
+        });
     });
 
     it("skips the operator chart when the cluster already runs it", async () => {

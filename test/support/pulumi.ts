@@ -1,0 +1,242 @@
+/**
+ * The real Pulumi CLI, for the lifecycle tests: each command is one `npm run pulumi` process (tools/pulumi.ts: the
+ * project's program as the Automation API's inline program, the real engine and plugins), on a stack of its own with
+ * a file backend, a temporary PULUMI_HOME and a passphrase secrets provider. Config is set with the CLI itself.
+ */
+import { execFile, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { ROOT } from "./helpers";
+
+const run = promisify(execFile);
+
+export const TOOLS_BIN = path.join(ROOT, ".tools", "bin");
+/** Stand-ins for the provider plugins that cannot be built here (docker, random) and the policy analyzer. */
+export const PLUGINS_BIN = path.join(ROOT, "test", "support", "plugins", "bin");
+const DRIVER = path.join(ROOT, "tools", "pulumi.ts");
+const PASSPHRASE = "lifecycle-test-passphrase";
+
+export type Op = "create" | "update" | "delete" | "replace" | "same" | "read" | "refresh" | "import" | string;
+
+/** One resource step as the engine reported it (resourcePreEvent). */
+export interface Step {
+    op: Op;
+    urn: string;
+    type: string;
+    name: string;
+    provider: string;
+    diffs: string[];
+    replaces: string[];
+    protect: boolean;
+    /** A custom resource (not a component or the stack); providers are custom too. */
+    custom: boolean;
+}
+
+export interface RunResult {
+    ok: boolean;
+    command: string;
+    stdout: string;
+    stderr: string;
+    steps: Step[];
+    /** Every diagnostic the engine reported (errors, warnings, info), with the resource it is about. */
+    diagnostics: { severity: string; message: string; urn?: string }[];
+    /** Stack outputs after the command (up only), secrets shown as "[secret]". */
+    outputs: Record<string, unknown>;
+}
+
+export interface StateResource {
+    urn: string;
+    type: string;
+    id?: string;
+    protect?: boolean;
+    custom: boolean;
+    inputs?: Record<string, any>;
+    outputs?: Record<string, any>;
+    parent?: string;
+    dependencies?: string[];
+    provider?: string;
+}
+
+const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
+const typeOf = (urn: string) => urn.split("::").at(-2)?.split("$").pop() ?? "";
+
+/** A stack of a project folder, driven by the real CLI. */
+export class PulumiStack {
+    readonly env: NodeJS.ProcessEnv;
+
+    private constructor(
+        readonly dir: string,
+        readonly stack: string,
+        readonly home: string,
+        private readonly extraEnv: NodeJS.ProcessEnv,
+    ) {
+        this.env = {
+            ...process.env,
+            PATH: [TOOLS_BIN, PLUGINS_BIN, path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
+            PULUMI_HOME: path.join(home, "pulumi-home"),
+            PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
+            PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+            PULUMI_SKIP_UPDATE_CHECK: "1",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "1",
+            ...extraEnv,
+        };
+    }
+
+    /** Creates (or selects) the stack `stack` of the project in `dir`, with its state under a new temporary folder. */
+    static async open(dir: string, stack: string, env: NodeJS.ProcessEnv = {}): Promise<PulumiStack> {
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "actors-pulumi-"));
+        fs.mkdirSync(path.join(home, "state"));
+        const s = new PulumiStack(dir, stack, home, env);
+        await s.cli(["stack", "select", "--create", stack]);
+        return s;
+    }
+
+    /** The same state and stack, seen from another project folder (another checkout). */
+    at(dir: string): PulumiStack {
+        return new PulumiStack(dir, this.stack, this.home, this.env);
+    }
+
+    /** Runs the real CLI itself (config, stack export/import, state ...). */
+    async cli(args: string[]): Promise<string> {
+        const { stdout } = await run(path.join(TOOLS_BIN, "pulumi"), [...args, "--stack", this.stack], {
+            cwd: this.dir,
+            env: this.env,
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        return stdout;
+    }
+
+    async setConfig(values: Record<string, string>, opts: { secret?: boolean } = {}): Promise<void> {
+        for (const [key, value] of Object.entries(values))
+            await this.cli(["config", "set", ...(opts.secret ? ["--secret"] : []), key, "--", value]);
+    }
+
+    async removeConfig(...keys: string[]): Promise<void> {
+        for (const key of keys) await this.cli(["config", "rm", key]);
+    }
+
+    preview(...extra: string[]) {
+        return this.command("preview", extra);
+    }
+    up(...extra: string[]) {
+        return this.command("up", extra);
+    }
+    refresh(...extra: string[]) {
+        return this.command("refresh", extra);
+    }
+    destroy(...extra: string[]) {
+        return this.command("destroy", extra);
+    }
+
+    /** One `npm run pulumi -- <command>` process; never throws for a failed command (see RunResult.ok). */
+    async command(command: string, extra: string[] = []): Promise<RunResult> {
+        const events = path.join(this.home, `events-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+        const args = ["-r", "ts-node/register/transpile-only", DRIVER, command, "--stack", this.stack];
+        args.push("--cwd", this.dir, "--events", events, ...extra);
+        const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
+            (resolve) => {
+                const child = spawn(process.execPath, args, { cwd: ROOT, env: this.env });
+                let out = "",
+                    err = "";
+                child.stdout.on("data", (d) => (out += d));
+                child.stderr.on("data", (d) => (err += d));
+                child.on("close", (c) => resolve({ code: c ?? 1, stdout: out, stderr: err }));
+            },
+        );
+        const raw: any[] = fs.existsSync(events) ? JSON.parse(fs.readFileSync(events, "utf8")) : [];
+        fs.rmSync(events, { force: true });
+        const steps: Step[] = raw
+            .filter((e) => e.resourcePreEvent)
+            .map((e) => e.resourcePreEvent.metadata)
+            .map((m) => ({
+                op: m.op,
+                urn: m.urn,
+                type: m.type,
+                name: nameOf(m.urn),
+                provider: m.provider ?? "",
+                diffs: m.diffs ?? [],
+                replaces: m.keys ?? [],
+                protect: Boolean(m.new?.protect ?? m.old?.protect),
+                custom: Boolean(m.new?.custom ?? m.old?.custom),
+            }));
+        const diagnostics = raw
+            .filter((e) => e.diagnosticEvent)
+            .map((e) => ({
+                severity: e.diagnosticEvent.severity,
+                message: String(e.diagnosticEvent.message),
+                urn: e.diagnosticEvent.urn,
+            }));
+        let outputs: Record<string, unknown> = {};
+        if (code === 0 && command === "up") outputs = await this.outputs();
+        return { ok: code === 0, command, stdout, stderr, steps, diagnostics, outputs };
+    }
+
+    /** Stack outputs; secrets as "[secret]" (as `pulumi stack output --json` shows them). */
+    async outputs(): Promise<Record<string, unknown>> {
+        return JSON.parse(await this.cli(["stack", "output", "--json"]));
+    }
+
+    /** The checkpoint as `pulumi stack export` writes it (secrets encrypted). */
+    async exportText(): Promise<string> {
+        return this.cli(["stack", "export"]);
+    }
+
+    /** The resources of the state, as `pulumi stack export` shows them (secrets left encrypted). */
+    async resources(): Promise<StateResource[]> {
+        const deployment = JSON.parse(await this.exportText()).deployment;
+        return (deployment.resources ?? []).map((r: any) => ({ ...r, custom: Boolean(r.custom) }));
+    }
+
+    /** A copy of this stack's state under a new temporary folder, to try things without touching this one. */
+    async fork(dir = this.dir): Promise<PulumiStack> {
+        const copy = await PulumiStack.open(dir, this.stack, this.extraEnv);
+        const file = path.join(copy.home, "checkpoint.json");
+        fs.writeFileSync(file, await this.exportText());
+        await copy.cli(["stack", "import", "--file", file]);
+        return copy;
+    }
+
+    dispose(): void {
+        if (this.home.startsWith(os.tmpdir())) fs.rmSync(this.home, { recursive: true, force: true });
+    }
+}
+
+/** Custom resources only (not components, the stack, or providers). */
+const isCustomStep = (s: Step) => s.custom && !s.type.startsWith("pulumi:providers:");
+
+/**
+ * Every operation on a custom resource other than `same`, as "op Type::name", sorted; a replacement counts once (as
+ * `pulumi up` shows it), not as its create and delete halves.
+ */
+export function changes(r: RunResult): string[] {
+    return r.steps
+        .filter(
+            (s) =>
+                isCustomStep(s) &&
+                !["same", "create-replacement", "delete-replaced", "discard-replaced"].includes(s.op),
+        )
+        .map((s) => `${s.op} ${s.type.split(":").pop()}::${s.name}`)
+        .sort();
+}
+
+export function opsOn(r: RunResult, ...ops: Op[]): string[] {
+    return changes(r).filter((c) => ops.some((op) => c.startsWith(`${op} `)));
+}
+
+/** Everything the run reported as an error, with the CLI's own output. */
+export function errors(r: RunResult): string {
+    return [...r.diagnostics.filter((d) => d.severity === "error").map((d) => d.message), r.stderr, r.stdout].join(
+        "\n",
+    );
+}
+
+/** Fails with the run's errors when it did not succeed (jest prints the message). */
+export function expectOk(r: RunResult): RunResult {
+    if (!r.ok) throw new Error(`pulumi ${r.command} failed:\n${errors(r).slice(-6000)}`);
+    return r;
+}
+
+export { typeOf };
