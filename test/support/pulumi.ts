@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { ROOT } from "./helpers";
+import { copyProject, removeProject, ROOT } from "../../tools/checkout";
 
 const run = promisify(execFile);
 
@@ -60,7 +60,6 @@ export interface StateResource {
 }
 
 const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
-const typeOf = (urn: string) => urn.split("::").at(-2)?.split("$").pop() ?? "";
 
 /** A stack of a project folder, driven by the real CLI. */
 export class PulumiStack {
@@ -190,17 +189,30 @@ export class PulumiStack {
         return (deployment.resources ?? []).map((r: any) => ({ ...r, custom: Boolean(r.custom) }));
     }
 
-    /** A copy of this stack's state under a new temporary folder, to try things without touching this one. */
-    async fork(dir = this.dir): Promise<PulumiStack> {
-        const copy = await PulumiStack.open(dir, this.stack, this.extraEnv);
+    /**
+     * A copy of this stack (its checkout, stack file and state) in new temporary folders, to try things without
+     * touching this one. dispose() removes both.
+     */
+    async fork(): Promise<PulumiStack> {
+        const copy = await this.sibling();
         const file = path.join(copy.home, "checkpoint.json");
         fs.writeFileSync(file, await this.exportText());
         await copy.cli(["stack", "import", "--file", file]);
         return copy;
     }
 
-    dispose(): void {
+    /**
+     * A new, empty stack of the same name, environment and secrets, on a copy of this checkout (its stack file
+     * included) with a state of its own. dispose({ checkout: true }) removes both.
+     */
+    async sibling(env: NodeJS.ProcessEnv = {}): Promise<PulumiStack> {
+        return PulumiStack.open(copyProject(this.dir), this.stack, { ...this.extraEnv, ...env });
+    }
+
+    /** Removes the stack's state folder (and its checkout, when it is a copy). */
+    dispose(opts: { checkout?: boolean } = {}): void {
         if (this.home.startsWith(os.tmpdir())) fs.rmSync(this.home, { recursive: true, force: true });
+        if (opts.checkout) removeProject(this.dir);
     }
 }
 
@@ -239,4 +251,21 @@ export function expectOk(r: RunResult): RunResult {
     return r;
 }
 
-export { typeOf };
+/** Where any of the plaintexts shows: the state as exported, the CLI's output, the diagnostics, the outputs. */
+export async function plainSecretsIn(
+    stack: PulumiStack,
+    run: { stdout: string; stderr: string; diagnostics: unknown[]; outputs: unknown },
+    plaintexts: string[],
+): Promise<string[]> {
+    const places: Record<string, string> = {
+        state: await stack.exportText(),
+        stackFile: fs.readFileSync(path.join(stack.dir, `Pulumi.${stack.stack}.yaml`), "utf8"),
+        stdout: run.stdout,
+        stderr: run.stderr,
+        diagnostics: JSON.stringify(run.diagnostics),
+        outputs: JSON.stringify(run.outputs),
+    };
+    return Object.entries(places).flatMap(([where, text]) =>
+        plaintexts.filter((p) => p && text.includes(p)).map((p) => `${where} contains ${p.slice(0, 6)}...`),
+    );
+}
