@@ -89,7 +89,7 @@ export class PulumiStack {
         const home = fs.mkdtempSync(path.join(os.tmpdir(), "actors-pulumi-"));
         fs.mkdirSync(path.join(home, "state"));
         const s = new PulumiStack(dir, stack, home, env);
-        await s.cli(["stack", "select", "--create", stack]);
+        await s.cli(["stack", "select", "--create"]); // the stack: cli's --stack
         return s;
     }
 
@@ -100,7 +100,10 @@ export class PulumiStack {
 
     /** Runs the real CLI itself (config, stack export/import, state ...). */
     async cli(args: string[]): Promise<string> {
-        const { stdout } = await run(path.join(TOOLS_BIN, "pulumi"), [...args, "--stack", this.stack], {
+        // Before a `--` (after it, everything is a value).
+        const end = args.includes("--") ? args.indexOf("--") : args.length;
+        const withStack = [...args.slice(0, end), "--stack", this.stack, ...args.slice(end)];
+        const { stdout } = await run(path.join(TOOLS_BIN, "pulumi"), withStack, {
             cwd: this.dir,
             env: this.env,
             maxBuffer: 64 * 1024 * 1024,
