@@ -81,9 +81,12 @@ export function parseArgs(argv: string[]): Options {
     };
 }
 
-/** The project's program, loaded afresh from the project folder (this process runs one command). */
+/** The project's program, loaded afresh from the project folder, its working directory (as the language host's). */
 function program(cwd: string) {
-    return async () => require(path.join(cwd, "index.ts"));
+    return async () => {
+        process.chdir(cwd);
+        return require(path.join(cwd, "index.ts"));
+    };
 }
 
 export async function run(opts: Options): Promise<number> {
