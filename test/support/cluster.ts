@@ -296,6 +296,8 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
                 `--service-account-signing-key-file=${pkiFile("sa.key")}`,
                 "--service-account-issuer=https://kubernetes.default.svc",
                 "--authorization-mode=RBAC",
+                // As kubeadm, kind and managed clusters have it: privileged pods are PodSecurity's to refuse.
+                "--allow-privileged=true",
                 "--enable-admission-plugins=PodSecurity",
                 `--admission-control-config-file=${admission}`,
                 `--service-cluster-ip-range=${SERVICE_RANGE}`,
