@@ -20,7 +20,6 @@ bind = f"0.0.0.0:{settings.port}"
 workers = settings.web_concurrency
 # gevent: one greenlet per connection, so slow clients cost a greenlet each, never a worker; keep-alive. The app can
 # count on no buffering proxy in front (a LoadBalancer Service, in-cluster callers, Heroku's router streams).
-# actors.worker.DrainingSyncWorker is the one-request-per-process alternative (GUNICORN_CMD_ARGS=--worker-class=...).
 worker_class = "actors.worker.DrainingGeventWorker"
 # Connections (greenlets) per worker: slow or idle clients beyond this wait in the backlog.
 worker_connections = 1000
@@ -36,8 +35,11 @@ forwarded_allow_ips = "*"
 worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
 accesslog = None
 logconfig_dict = GUNICORN_LOGCONFIG
-# Refuse oversized request lines and headers early (gunicorn answers 414/431 itself).
-limit_request_line = 4094
+logger_class = "actors.logs.GunicornLogger"
+# Refuse oversized request lines and headers early (the worker answers 414/431 itself, in JSON). The line limit is
+# gunicorn's largest, so that any query the API could accept (a 5,000-character one too) reaches the app, which names
+# the parameter at fault.
+limit_request_line = 8190
 limit_request_field_size = 8190
 
 

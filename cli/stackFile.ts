@@ -4,6 +4,15 @@ import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..");
 
+/** The stacks that have a stack file in the project (Pulumi.<stack>.yaml), sorted. */
+export function stackNames(root: string = ROOT): string[] {
+    return fs
+        .readdirSync(root)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
 /**
  * A stack file's config as Pulumi hands it to the program: every value a string (structured ones as JSON), and the
  * keys that are secrets. A value encrypted in the file (`secure:`) becomes `encrypted` (it cannot be read offline).
@@ -11,10 +20,11 @@ const ROOT = path.resolve(__dirname, "..");
  */
 export function readStackConfig(
     stack: string,
-    opts: { encrypted?: string; isSecretKey?: (key: string) => boolean } = {},
+    opts: { encrypted?: string; isSecretKey?: (key: string) => boolean; root?: string } = {},
 ): { config: Record<string, string>; secretKeys: string[] } {
-    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`no stack file Pulumi.${stack}.yaml (stacks: k8s, heroku)`);
+    const file = path.join(opts.root ?? ROOT, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file))
+        throw new Error(`no stack file Pulumi.${stack}.yaml (stacks: ${stackNames(opts.root).join(", ")})`);
     const doc = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }) ?? {};
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];

@@ -220,9 +220,9 @@ describe("each rule passes a good resource and catches a bad one", () => {
     });
 
     it("Heroku Postgres only over TLS", () => {
-        const addon = { type: "pulumi-nodejs:dynamic/actors:PostgresAddon", name: "pg", props: { appId: "a1" } };
+        const addon = { type: "actors-heroku:index:PostgresAddon", name: "pg", props: { appId: "a1" } };
         const vars = (PGSSLMODE?: string) => ({
-            type: "pulumi-nodejs:dynamic/actors:ConfigVars",
+            type: "actors-heroku:index:ConfigVars",
             name: "cv",
             props: { appId: "a1", vars: PGSSLMODE ? { PGSSLMODE } : {} },
         });

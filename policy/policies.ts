@@ -34,7 +34,8 @@ const WORKLOADS: Record<string, string> = {
 };
 const LONG_RUNNING = ["Deployment", "StatefulSet", "DaemonSet"];
 
-const DYNAMIC = (name: string) => `pulumi-nodejs:dynamic/actors:${name}`;
+/** A Heroku resource type (components/heroku, served by the provider plugin in provider/). */
+const HEROKU = (name: string) => `actors-heroku:index:${name}`;
 const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|DATABASE_URL|CREDENTIALS)/i;
 const SECRET_VALUE_KEY =
     /^(password|secret|secretKey|secretAccessKey|accessKey|token|apiKey|privateKey|connectionString|storageKey)$/i;
@@ -229,9 +230,9 @@ export const herokuPostgresTls: StackPolicy = {
     description: "An app with Heroku Postgres connects over TLS (PGSSLMODE require, verify-ca or verify-full).",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
-        for (const addon of args.resources.filter((r) => r.type === DYNAMIC("PostgresAddon"))) {
+        for (const addon of args.resources.filter((r) => r.type === HEROKU("PostgresAddon"))) {
             const vars =
-                args.resources.find((r) => r.type === DYNAMIC("ConfigVars") && r.props?.appId === addon.props?.appId)
+                args.resources.find((r) => r.type === HEROKU("ConfigVars") && r.props?.appId === addon.props?.appId)
                     ?.props?.vars ?? {};
             if (!["require", "verify-ca", "verify-full"].includes(vars.PGSSLMODE)) {
                 report(

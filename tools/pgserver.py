@@ -25,11 +25,14 @@ def free_port() -> int:
 
 
 class PgServer:
-    """initdb + pg_ctl in a temporary directory; trust auth on loopback, superuser `postgres`."""
+    """initdb + pg_ctl in a temporary directory; trust auth on loopback, superuser `postgres`.
 
-    def __init__(self, port: int | None = None):
+    With `netns`, the server runs inside that network namespace and listens on `host` (see netns.py)."""
+
+    def __init__(self, port: int | None = None, host: str = "127.0.0.1", netns: str | None = None):
         self.bindir = _bindir()
-        self.port = port or free_port()
+        self.host, self.netns = host, netns
+        self.port = port or (5432 if netns else free_port())
         self.dir = tempfile.mkdtemp(prefix="actors-pg-")
         self.data = f"{self.dir}/data"
         self.failovers = 0
@@ -51,17 +54,22 @@ class PgServer:
             "--locale=C.UTF-8",
             "--no-sync",
         )
+        if netns:  # clients reach it over the namespace's own link (a /30), not loopback
+            with open(f"{self.data}/pg_hba.conf", "a") as f:
+                f.write("host all all samenet trust\n")
 
     def _run(self, tool: str, *args: str) -> None:
         cmd = [tool if tool.startswith("/") else f"{self.bindir}/{tool}", *args]
         if self._as_postgres:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns, *cmd]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def start(self, wait: bool = True) -> None:
         """Start the server; with wait=False return at once (see `accepting`)."""
         opts = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-p {self.port} -k {self.dir} -c listen_addresses={self.host} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         self._run("pg_ctl", "-D", self.data, "-l", f"{self.dir}/log", "-w" if wait else "-W", "-o", opts, "start")
@@ -88,11 +96,14 @@ class PgServer:
     def accepting(self) -> bool:
         """Whether the server accepts connections now (pg_isready)."""
         return (
-            subprocess.run([f"{self.bindir}/pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.port)]).returncode == 0
+            subprocess.run(
+                [f"{self.bindir}/pg_isready", "-q", "-t", "1", "-h", self.host, "-p", str(self.port)]
+            ).returncode
+            == 0
         )
 
     def url(self, dbname: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+        return f"postgresql://postgres@{self.host}:{self.port}/{dbname}"
 
     def psql(self, sql: str, dbname: str = "postgres") -> str:
         out = subprocess.run(

@@ -1,19 +1,38 @@
-"""JSON log lines on stdout: one per request, and errors (with their traceback as a field)."""
+"""JSON log lines on stdout: one per request (the access log), and errors (with their traceback as a field)."""
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 import traceback
+import uuid
+
+from flask import Flask, Response, g, request
+from gunicorn import glogging
+
+from .jsonprovider import dumps_line
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,200}$")
+access_log = logging.getLogger("actors.access")
+
+
+_second = [-1, ""]  # the last whole second formatted, and its text: formatted once a second, not per line
+
+
+def _timestamp(created: float) -> str:
+    whole = int(created)
+    if whole != _second[0]:
+        _second[:] = [whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))]
+    return f"{_second[1]}.{int(created * 1000) % 1000:03d}Z"
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "ts": _timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -40,6 +59,56 @@ def configure(level: str = "info") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def init_app(app: Flask, level: str = "info") -> None:
+    """JSON logs for the app; a request ID (X-Request-ID, or a new one) and one access line for every request."""
+    configure(level)
+
+    @app.before_request
+    def request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def access(response: Response) -> Response:
+        request_id = g.get("request_id", "")
+        response.headers["X-Request-ID"] = request_id
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # The line is written directly, not through a LogRecord: the same JSON as JsonFormatter's, for a fraction
+        # of the CPU (the access log is the one record every request makes).
+        if access_log.isEnabledFor(logging.INFO):
+            now = time.time()
+            entry = {
+                "ts": _timestamp(now),
+                "level": "info",
+                "logger": "actors",
+                "msg": "request",
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(g.get("elapsed", 0.0) * 1000, 2),
+                "request_id": request_id,
+                "remote": _remote(),
+            }
+            sys.stdout.write(dumps_line(entry) + "\n")
+        return response
+
+
+def _remote() -> str | None:
+    # The first X-Forwarded-For address (the proxies in front are trusted, as in gunicorn.conf.py), else the peer.
+    forwarded = request.environ.get("HTTP_X_FORWARDED_FOR")
+    if forwarded:
+        return forwarded.split(",", 1)[0].strip()
+    return request.environ.get("REMOTE_ADDR")
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's logger without its access log: the app writes one JSON line per request itself, and gunicorn built
+    every request's access-log fields (then dropped them) because a logging config is set."""
+
+    def access(self, resp, req, environ, request_time) -> None:
+        return None
 
 
 # The dict gunicorn.conf.py hands to gunicorn, so the server's own lines are JSON too.

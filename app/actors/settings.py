@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlsplit
 
+# How long /readyz waits for the database; no connect may take longer.
+READY_TIMEOUT_SECONDS = 2
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
@@ -21,8 +23,9 @@ class Settings:
     sslmode: str | None = None
     web_concurrency: int = 2
     db_pool_max: int = 2
-    db_connect_timeout: int = 3
+    db_connect_timeout: int = 2
     db_statement_timeout_ms: int = 5000
+    db_tcp_user_timeout_ms: int = 2000
     db_wait_seconds: float = 2.0
     log_level: str = "info"
 
@@ -30,7 +33,16 @@ class Settings:
     def conninfo_kwargs(self) -> dict[str, object]:
         """Extra libpq parameters; values in DATABASE_URL's query string win over these."""
         kwargs: dict[str, object] = {
+            # Every wait is bounded, also when the server vanishes without closing anything (a dead node, a
+            # partition): the connect, data the server never acknowledges (tcp_user_timeout), an idle or waiting
+            # connection whose peer stopped answering (keepalives, which also end at tcp_user_timeout), and the
+            # statement itself on the server.
             "connect_timeout": self.db_connect_timeout,
+            "tcp_user_timeout": self.db_tcp_user_timeout_ms,
+            "keepalives": 1,
+            "keepalives_idle": 1,
+            "keepalives_interval": 1,
+            "keepalives_count": 2,
             "application_name": "actors",
             "options": f"-c statement_timeout={self.db_statement_timeout_ms}",
         }
@@ -47,7 +59,9 @@ class Settings:
             sslmode=_choice(env, "PGSSLMODE", SSL_MODES),
             web_concurrency=_int(env, "WEB_CONCURRENCY", 2, 1, 64),
             db_pool_max=_int(env, "DB_POOL_MAX", 2, 1, 100),
-            db_connect_timeout=_int(env, "DB_CONNECT_TIMEOUT", 3, 1, 60),
+            # At most /readyz's own wait (READY_TIMEOUT_SECONDS); libpq's smallest connect timeout is 2 s.
+            db_connect_timeout=_int(env, "DB_CONNECT_TIMEOUT", 2, 2, READY_TIMEOUT_SECONDS),
+            db_tcp_user_timeout_ms=_int(env, "DB_TCP_USER_TIMEOUT_MS", 2000, 500, 60000),
             db_statement_timeout_ms=_int(env, "DB_STATEMENT_TIMEOUT_MS", 5000, 100, 600000),
             log_level=_choice(env, "LOG_LEVEL", ("debug", "info", "warning", "error")) or "info",
         )

@@ -8,18 +8,25 @@ stream of new connections for the whole grace period.
 
 DrainingGeventWorker is the one the image runs: one greenlet per connection, so slow clients (slowloris headers, slow
 bodies) hold a greenlet each and never a whole worker, which a sync worker cannot avoid without a buffering proxy in
-front. DrainingSyncWorker is kept for comparison (the benchmark runs both) and as a fallback.
+front. (The benchmark's sync-worker contrast lives in bench/workers/, outside the image.)
+
+Requests gunicorn refuses itself (a malformed or oversized request line or header) are answered in the API's JSON
+error format, not gunicorn's HTML page.
 """
 from __future__ import annotations
 
 import errno
 import functools
+import json
 import os
 import sys
 import time
 
+import gevent
+
+from gunicorn import util
+from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
 from gunicorn.workers.ggevent import GeventWorker
-from gunicorn.workers.sync import SyncWorker
 
 # A full backlog (gunicorn's default 2048) is served in well under this at this app's speed.
 DRAIN_SECONDS = 5.0
@@ -27,8 +34,8 @@ DRAIN_SECONDS = 5.0
 BOOT_ERROR = 3
 
 
-class _Draining:
-    """The drain loop shared by both workers; each says how to take one queued connection (`serve_queued`)."""
+class Draining:
+    """The drain loop; a worker class says how to take one queued connection (`serve_queued`)."""
 
     def drain_deadline(self) -> float:
         # Never past the arbiter's SIGKILL at graceful_timeout.
@@ -53,26 +60,7 @@ class _Draining:
         raise NotImplementedError
 
 
-class DrainingSyncWorker(_Draining, SyncWorker):
-    def run(self) -> None:
-        super().run()
-        for listener in self.sockets:
-            listener.setblocking(False)
-        self.drain_backlog(self.drain_deadline())
-
-    def serve_queued(self, index: int) -> bool:
-        while True:
-            try:
-                self.accept(self.sockets[index])
-                return True
-            except OSError as exc:
-                if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
-                    return False
-                if exc.errno != errno.ECONNABORTED:
-                    raise
-
-
-class DrainingGeventWorker(_Draining, GeventWorker):
+class DrainingGeventWorker(Draining, GeventWorker):
     """gunicorn's gevent worker (gunicorn's own HTTP parser, keep-alive) with the drain on SIGTERM.
 
     psycopg picks its wait function when it is first imported: it must be imported after gevent has patched the
@@ -80,6 +68,8 @@ class DrainingGeventWorker(_Draining, GeventWorker):
     """
 
     def init_process(self) -> None:
+        # gunicorn writes its own refusals through util.write_error (HTML): in this process, they are JSON.
+        util.write_error = write_json_error
         if "psycopg" in sys.modules:
             # The arbiter imported it (a module imported from gunicorn.conf.py): refuse rather than serve blocking.
             self.log.error("psycopg was imported before gevent patched the standard library; refusing to start")
@@ -129,6 +119,32 @@ class DrainingGeventWorker(_Draining, GeventWorker):
         for server in self.servers:
             server.close()
 
+    def timeout_ctx(self) -> "_KeepaliveTimeout":
+        # gunicorn makes a new gevent.Timeout (a new libev timer) for every request on a keep-alive connection; one
+        # per connection, restarted for each request, bounds the wait the same way.
+        current = gevent.getcurrent()
+        timeout = getattr(current, "keepalive_timeout", None)
+        if timeout is None:
+            timeout = current.keepalive_timeout = _KeepaliveTimeout(self.cfg.keepalive)
+        return timeout
+
+    def handle_error(self, req, client, addr, exc) -> None:
+        # The limits' own statuses and a message that says what to shorten (gunicorn answers 400 for both).
+        if isinstance(exc, LimitRequestLine):
+            self.log.warning("request line too long from %s: %s", (addr or ("",))[0], exc)
+            write_json_error(
+                client,
+                414,
+                "URI Too Long",
+                f"the request line is longer than {self.cfg.limit_request_line} bytes: shorten the query",
+            )
+            return
+        if isinstance(exc, LimitRequestHeaders):
+            self.log.warning("request headers too large from %s: %s", (addr or ("",))[0], exc)
+            write_json_error(client, 431, "Request Header Fields Too Large", f"request headers too large: {exc}")
+            return
+        super().handle_error(req, client, addr, exc)
+
     def serve_queued(self, index: int) -> bool:
         server = self.servers[index]
         queued = server.do_read()  # None when nothing is waiting (the listener is non-blocking under gevent)
@@ -136,3 +152,31 @@ class DrainingGeventWorker(_Draining, GeventWorker):
             return False
         server.do_handle(*queued)
         return True
+
+
+class _KeepaliveTimeout:
+    """A context that gives the greenlet `seconds` to send a request's line and headers, reusable (gevent.Timeout's
+    own context closes its timer on exit). If the time runs out, the block ends quietly, as gunicorn's does."""
+
+    __slots__ = ("timeout",)
+
+    def __init__(self, seconds: float):
+        self.timeout = gevent.Timeout(seconds, False)
+
+    def __enter__(self) -> "_KeepaliveTimeout":
+        self.timeout.start()
+        return self
+
+    def __exit__(self, typ, value, tb) -> bool:
+        self.timeout.cancel()
+        return value is self.timeout
+
+
+def write_json_error(sock, status: int, reason: str, message: str) -> None:
+    """gunicorn's error answer (util.write_error's signature), as the API's JSON error; the connection then closes."""
+    body = json.dumps({"error": {"status": status, "message": message or reason}}).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)

@@ -92,12 +92,78 @@ def test_one_actor_and_missing_actor(client):
     assert body["error"]["status"] == 404
 
 
-@pytest.mark.parametrize(
-    "path",
-    ["/api/actors/0", "/api/actors/99999999999999999999999", "/api/actors/abc", "/api/actors/-1", "/nope", "/api/nope"],
-)
-def test_unknown_ids_and_routes_are_json_404(client, path):
+@pytest.mark.parametrize("path", ["/nope", "/api/nope", "/api/actors/1/2"])
+def test_unknown_routes_are_json_404(client, path):
     assert get_json(client, path, status=404)["error"]["status"] == 404
+
+
+@pytest.mark.parametrize(
+    "segment",
+    [
+        "0",
+        "-1",
+        "abc",
+        "1.5",
+        "1e3",
+        "+1",
+        " 1",
+        "٣",
+        "99999999999999999999999",
+        "9223372036854775808",
+        "x" * 300,
+        "999999",
+    ],
+)
+def test_bad_or_unknown_ids_are_json_404_naming_id(client, segment):
+    error = get_json(client, f"/api/actors/{segment}", status=404)["error"]
+    assert error["status"] == 404 and error["parameter"] == "id"
+    assert error["message"].startswith("id: ") and len(error["message"]) < 200
+
+
+@pytest.mark.parametrize(
+    "url, parameter",
+    [
+        ("/api/actors?limit=10&limit=20", "limit"),
+        ("/api/actors?limit=10&limit=10", "limit"),
+        ("/api/actors?q=a&limit=5&q=b", "q"),
+        ("/api/actors?after=x&after=y", "after"),
+        ("/api/actors/1?x=1&x=2", "x"),
+        ("/healthz?probe=1&probe=2", "probe"),
+        ("/api/actors?lmit=10", "lmit"),
+        ("/api/actors?limit=10&Q=abc", "Q"),
+        ("/api/actors/1?limit=5", "limit"),
+        ("/api/actors?q=" + "x" * 5000, "q"),
+        ("/api/actors?" + "z" * 5000 + "=1", "z" * 40 + "…"),
+    ],
+)
+def test_repeated_and_unknown_parameters_are_400_naming_the_parameter(client, url, parameter):
+    error = get_json(client, url, status=400)["error"]
+    assert error["parameter"] == parameter
+    assert error["message"].startswith(parameter) and len(error["message"]) < 300
+
+
+def test_page_refuses_repeated_parameters_in_html(client):
+    response = client.get("/?limit=5&limit=6")
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "limit: given 2 times" in response.get_data(as_text=True)
+
+
+def test_names_on_the_page_lead_to_the_actors_own_page(client):
+    page = client.get("/?limit=3").get_data(as_text=True)
+    href = page.split('<td><a href="')[1].split('"')[0]
+    assert href.startswith("/actors/")
+    response = client.get(href)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    actor = get_json(client, "/api/actors/" + href.rsplit("/", 1)[1])
+    html = response.get_data(as_text=True)
+    assert f"<h1>{actor['name']}</h1>" in html and 'href="/"' in html
+
+
+@pytest.mark.parametrize("segment", ["abc", "-1", "999999"])
+def test_actor_page_for_a_bad_or_unknown_id_is_an_html_404_naming_id(client, segment):
+    response = client.get(f"/actors/{segment}")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "id: " in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -160,7 +226,7 @@ def test_page_follows_next_and_previous(client):
 
 def test_page_search_and_bad_input_is_html(client):
     found = client.get("/?q=yuki").get_data(as_text=True)
-    assert found.count('<td><a href="/api/actors/') == 10 and "Yuki " in found
+    assert found.count('<td><a href="/actors/') == 10 and "Yuki " in found
     bad = client.get("/?limit=1000")
     assert bad.status_code == 400 and bad.mimetype == "text/html"
     assert "limit" in bad.get_data(as_text=True)

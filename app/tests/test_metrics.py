@@ -37,3 +37,16 @@ def test_unknown_paths_do_not_create_label_values(gunicorn):
     text = http("GET", f"{server.base}/metrics")[2].decode()
     assert samples(text, "actors_http_requests_total", route="unmatched", status="404") == 1
     assert f"random-{os.getpid()}" not in text
+
+
+def test_a_scrape_never_fails_on_a_metrics_file_a_starting_worker_has_just_created(gunicorn):
+    # prometheus_client creates a worker's file, then sizes it: a scrape between the two read an empty file and
+    # answered 500 (seen under load, when workers restart). Such a file, as it is at that moment:
+    server = gunicorn(workers=2)
+    assert http("GET", f"{server.base}/api/actors?limit=5")[0] == 200
+    for kind in ("counter", "histogram", "gauge_livesum"):
+        open(os.path.join(server.metrics_dir, f"{kind}_999999.db"), "wb").close()
+    for _ in range(4):  # whichever worker answers
+        status, _, body = http("GET", f"{server.base}/metrics")
+        assert status == 200, body[:500]
+        assert samples(body.decode(), "actors_http_requests_total", route="/api/actors", status="200") == 1

@@ -49,3 +49,15 @@ def test_load_or_exit_prints_one_line_without_the_password(capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("actors: configuration error: DATABASE_URL")
     assert "secret" not in err
+
+
+def test_every_database_wait_is_bounded_and_connect_is_no_longer_than_readiness():
+    from actors.settings import READY_TIMEOUT_SECONDS
+
+    kwargs = Settings.from_env({"DATABASE_URL": URL}).conninfo_kwargs
+    assert 0 < kwargs["connect_timeout"] <= READY_TIMEOUT_SECONDS
+    assert kwargs["tcp_user_timeout"] > 0 and kwargs["keepalives"] == 1
+    assert kwargs["keepalives_idle"] * 1000 < kwargs["tcp_user_timeout"]
+    assert "statement_timeout=" in kwargs["options"]
+    with pytest.raises(SettingsError, match="DB_CONNECT_TIMEOUT must be a whole number from 2 to 2"):
+        Settings.from_env({"DATABASE_URL": URL, "DB_CONNECT_TIMEOUT": "3"})

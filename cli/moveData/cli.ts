@@ -6,6 +6,7 @@
  */
 import * as fs from "fs";
 import { parseArgs } from "util";
+import { isHerokuAppName } from "../../components/config/rules";
 import { herokuSide } from "./heroku";
 import { k8sSide } from "./k8s";
 import { move, MoveError, MoveReport } from "./move";
@@ -99,7 +100,7 @@ export function parseCli(argv: string[]): CliOptions | "help" {
         );
     if (v["k8s-namespace"] !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v["k8s-namespace"]))
         throw new UsageError(`--k8s-namespace must be a DNS label (got ${JSON.stringify(v["k8s-namespace"])})`);
-    if (v["heroku-app"] !== undefined && !/^[a-z][a-z0-9-]{1,29}$/.test(v["heroku-app"]))
+    if (v["heroku-app"] !== undefined && !isHerokuAppName(v["heroku-app"]))
         throw new UsageError(`--heroku-app must be a Heroku app name (got ${JSON.stringify(v["heroku-app"])})`);
     return {
         from,

@@ -1,7 +1,14 @@
-import type * as pulumi from "@pulumi/pulumi";
 import { App, ignoreNotFound } from "./api";
-import { changedKeys, CheckResult, Created, HerokuProvider, Read, Updated } from "./provider";
-import { herokuResource } from "./resource";
+import {
+    changedKeys,
+    CheckResult,
+    Created,
+    DiffResult,
+    herokuResource,
+    HerokuResourceProvider,
+    Read,
+    Updated,
+} from "./herokuResource";
 
 export interface HerokuAppInputs {
     name: string;
@@ -17,7 +24,7 @@ export interface HerokuAppOutputs extends HerokuAppInputs {
 }
 
 /** A Heroku app on the container stack; an existing app of the same name (that the key can see) is adopted. */
-export class HerokuAppProvider extends HerokuProvider<HerokuAppInputs, HerokuAppOutputs> {
+export class HerokuAppProvider extends HerokuResourceProvider<HerokuAppInputs, HerokuAppOutputs> {
     /**
      * An existing app never moves region or owner through this program: that would mean a new app and a new database.
      * The engine passes Check the OLD INPUTS (empty when the app is new), so "exists" is "has old inputs".
@@ -79,7 +86,7 @@ export class HerokuAppProvider extends HerokuProvider<HerokuAppInputs, HerokuApp
     }
 
     /** Only a rename changes the app; region and team never replace it (check refuses a new region or team). */
-    async diff(id: string, olds: HerokuAppOutputs, news: HerokuAppInputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(id: string, olds: HerokuAppOutputs, news: HerokuAppInputs): Promise<DiffResult> {
         return { changes: changedKeys(olds, news, ["name", "team"]).length > 0, replaces: [] };
     }
 
@@ -110,17 +117,7 @@ function outputs(inputs: HerokuAppInputs, app: App, adopted: boolean): HerokuApp
     };
 }
 
-export class HerokuApp extends herokuResource({ kind: "app", type: "HerokuApp" }, () => new HerokuAppProvider()) {
-    declare readonly name: pulumi.Output<string>;
-    declare readonly appId: pulumi.Output<string>;
-    declare readonly webUrl: pulumi.Output<string>;
-    declare readonly adopted: pulumi.Output<boolean>;
-
-    constructor(
-        name: string,
-        args: { name: pulumi.Input<string>; region: pulumi.Input<string>; team: pulumi.Input<string> },
-        opts?: pulumi.CustomResourceOptions,
-    ) {
-        super(name, { ...args, appId: undefined, webUrl: undefined, adopted: undefined }, opts);
-    }
-}
+export class HerokuApp extends herokuResource<HerokuAppInputs, HerokuAppOutputs>("App", {
+    legacyType: "HerokuApp",
+    outputs: ["appId", "webUrl", "adopted"],
+}) {}

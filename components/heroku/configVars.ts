@@ -1,6 +1,12 @@
-import type * as pulumi from "@pulumi/pulumi";
-import { changedKeys, Created, HerokuProvider, Read, Updated } from "./provider";
-import { herokuResource } from "./resource";
+import {
+    changedKeys,
+    Created,
+    DiffResult,
+    herokuResource,
+    HerokuResourceProvider,
+    Read,
+    Updated,
+} from "./herokuResource";
 
 export interface HerokuConfigVarsInputs {
     appId: string;
@@ -18,7 +24,7 @@ export function configVarsPatch(
     return patch;
 }
 
-export class HerokuConfigVarsProvider extends HerokuProvider<HerokuConfigVarsInputs, HerokuConfigVarsInputs> {
+export class HerokuConfigVarsProvider extends HerokuResourceProvider<HerokuConfigVarsInputs, HerokuConfigVarsInputs> {
     async create(inputs: HerokuConfigVarsInputs): Promise<Created<HerokuConfigVarsInputs>> {
         await this.api().request("PATCH", `/apps/${inputs.appId}/config-vars`, { body: inputs.vars });
         return { id: `${inputs.appId}/config-vars`, outs: inputs };
@@ -34,11 +40,7 @@ export class HerokuConfigVarsProvider extends HerokuProvider<HerokuConfigVarsInp
         return { id, props: { ...props, vars } };
     }
 
-    async diff(
-        id: string,
-        olds: HerokuConfigVarsInputs,
-        news: HerokuConfigVarsInputs,
-    ): Promise<pulumi.dynamic.DiffResult> {
+    async diff(id: string, olds: HerokuConfigVarsInputs, news: HerokuConfigVarsInputs): Promise<DiffResult> {
         return {
             changes: changedKeys(olds, news, ["appId", "vars"]).length > 0,
             replaces: changedKeys(olds, news, ["appId"]),
@@ -63,16 +65,8 @@ export class HerokuConfigVarsProvider extends HerokuProvider<HerokuConfigVarsInp
     }
 }
 
-export class HerokuConfigVars extends herokuResource(
-    { kind: "configVars", type: "ConfigVars" },
-    () => new HerokuConfigVarsProvider(),
-) {
-    constructor(
-        name: string,
-        args: { appId: pulumi.Input<string>; vars: pulumi.Input<Record<string, pulumi.Input<string>>> },
-        opts?: pulumi.CustomResourceOptions,
-    ) {
-        // A secret value among them makes the whole map secret in state (Pulumi lifts secretness to the property).
-        super(name, { appId: args.appId, vars: args.vars }, opts);
-    }
-}
+/** The app's config vars this stack owns. A secret value among them makes the whole map secret in state. */
+export class HerokuConfigVars extends herokuResource<HerokuConfigVarsInputs, HerokuConfigVarsInputs>("ConfigVars", {
+    legacyType: "ConfigVars",
+    outputs: [],
+}) {}

@@ -1,7 +1,5 @@
-import type * as pulumi from "@pulumi/pulumi";
 import { Domain, ignoreNotFound } from "./api";
-import { changedKeys, Created, HerokuProvider } from "./provider";
-import { herokuResource } from "./resource";
+import { changedKeys, Created, DiffResult, herokuResource, HerokuResourceProvider } from "./herokuResource";
 
 export interface HerokuDomainInputs {
     appId: string;
@@ -14,7 +12,7 @@ export interface HerokuDomainOutputs extends HerokuDomainInputs {
 }
 
 /** A custom domain, with Automated Certificate Management turned on for the app. */
-export class HerokuDomainProvider extends HerokuProvider<HerokuDomainInputs, HerokuDomainOutputs> {
+export class HerokuDomainProvider extends HerokuResourceProvider<HerokuDomainInputs, HerokuDomainOutputs> {
     async create(inputs: HerokuDomainInputs): Promise<Created<HerokuDomainOutputs>> {
         const api = this.api();
         const existing = (await api.list<Domain>(`/apps/${inputs.appId}/domains`)).find(
@@ -29,7 +27,7 @@ export class HerokuDomainProvider extends HerokuProvider<HerokuDomainInputs, Her
         return { id: domain.id, outs: { ...inputs, cname: domain.cname ?? "" } };
     }
 
-    async diff(id: string, olds: HerokuDomainOutputs, news: HerokuDomainInputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(id: string, olds: HerokuDomainOutputs, news: HerokuDomainInputs): Promise<DiffResult> {
         const replaces = changedKeys(olds, news, ["appId", "hostname"]);
         return { changes: replaces.length > 0, replaces };
     }
@@ -39,17 +37,7 @@ export class HerokuDomainProvider extends HerokuProvider<HerokuDomainInputs, Her
     }
 }
 
-export class HerokuDomain extends herokuResource(
-    { kind: "domain", type: "HerokuDomain" },
-    () => new HerokuDomainProvider(),
-) {
-    declare readonly cname: pulumi.Output<string>;
-
-    constructor(
-        name: string,
-        args: { appId: pulumi.Input<string>; hostname: string },
-        opts?: pulumi.CustomResourceOptions,
-    ) {
-        super(name, { ...args, cname: undefined }, opts);
-    }
-}
+export class HerokuDomain extends herokuResource<HerokuDomainInputs, HerokuDomainOutputs>("Domain", {
+    legacyType: "HerokuDomain",
+    outputs: ["cname"],
+}) {}

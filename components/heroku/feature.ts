@@ -1,7 +1,5 @@
-import type * as pulumi from "@pulumi/pulumi";
 import { ignoreNotFound } from "./api";
-import { changedKeys, Created, HerokuProvider, Updated } from "./provider";
-import { herokuResource } from "./resource";
+import { changedKeys, Created, DiffResult, herokuResource, HerokuResourceProvider, Updated } from "./herokuResource";
 
 export interface HerokuFeatureInputs {
     appId: string;
@@ -10,7 +8,7 @@ export interface HerokuFeatureInputs {
     enabled: boolean;
 }
 
-export class HerokuFeatureProvider extends HerokuProvider<HerokuFeatureInputs, HerokuFeatureInputs> {
+export class HerokuFeatureProvider extends HerokuResourceProvider<HerokuFeatureInputs, HerokuFeatureInputs> {
     async create(inputs: HerokuFeatureInputs): Promise<Created<HerokuFeatureInputs>> {
         await this.api().request("PATCH", `/apps/${inputs.appId}/features/${inputs.feature}`, {
             body: { enabled: inputs.enabled },
@@ -19,7 +17,7 @@ export class HerokuFeatureProvider extends HerokuProvider<HerokuFeatureInputs, H
     }
 
     /** Another app or feature is another resource; turning it on or off is an update. */
-    async diff(id: string, olds: HerokuFeatureInputs, news: HerokuFeatureInputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(id: string, olds: HerokuFeatureInputs, news: HerokuFeatureInputs): Promise<DiffResult> {
         const replaces = changedKeys(olds, news, ["appId", "feature"]);
         return { changes: replaces.length > 0 || changedKeys(olds, news, ["enabled"]).length > 0, replaces };
     }
@@ -39,16 +37,8 @@ export class HerokuFeatureProvider extends HerokuProvider<HerokuFeatureInputs, H
     }
 }
 
-/** An app feature flag. Type token as it always was: HerokuAppFeature. */
-export class HerokuFeature extends herokuResource(
-    { kind: "feature", type: "HerokuAppFeature" },
-    () => new HerokuFeatureProvider(),
-) {
-    constructor(
-        name: string,
-        args: { appId: pulumi.Input<string>; feature: string; enabled: boolean },
-        opts?: pulumi.CustomResourceOptions,
-    ) {
-        super(name, args, opts);
-    }
-}
+/** An app feature flag. */
+export class HerokuFeature extends herokuResource<HerokuFeatureInputs, HerokuFeatureInputs>("Feature", {
+    legacyType: "HerokuAppFeature",
+    outputs: [],
+}) {}

@@ -1,7 +1,13 @@
-import type * as pulumi from "@pulumi/pulumi";
 import { Formation } from "./api";
-import { changedKeys, Created, HerokuProvider, Read, Updated } from "./provider";
-import { herokuResource } from "./resource";
+import {
+    changedKeys,
+    Created,
+    DiffResult,
+    herokuResource,
+    HerokuResourceProvider,
+    Read,
+    Updated,
+} from "./herokuResource";
 
 export interface HerokuFormationInputs {
     appId: string;
@@ -14,7 +20,7 @@ function updates(processes: HerokuFormationInputs["processes"]) {
 }
 
 /** Quantity and dyno size per process type, applied in one batch PATCH. */
-export class HerokuFormationProvider extends HerokuProvider<HerokuFormationInputs, HerokuFormationInputs> {
+export class HerokuFormationProvider extends HerokuResourceProvider<HerokuFormationInputs, HerokuFormationInputs> {
     async create(inputs: HerokuFormationInputs): Promise<Created<HerokuFormationInputs>> {
         await this.api().request<Formation[]>("PATCH", `/apps/${inputs.appId}/formation`, {
             body: { updates: updates(inputs.processes) },
@@ -32,11 +38,7 @@ export class HerokuFormationProvider extends HerokuProvider<HerokuFormationInput
         return { id, props: { ...props, processes } };
     }
 
-    async diff(
-        id: string,
-        olds: HerokuFormationInputs,
-        news: HerokuFormationInputs,
-    ): Promise<pulumi.dynamic.DiffResult> {
+    async diff(id: string, olds: HerokuFormationInputs, news: HerokuFormationInputs): Promise<DiffResult> {
         return {
             changes: changedKeys(olds, news, ["appId", "processes"]).length > 0,
             replaces: changedKeys(olds, news, ["appId"]),
@@ -59,15 +61,7 @@ export class HerokuFormationProvider extends HerokuProvider<HerokuFormationInput
     }
 }
 
-export class HerokuFormation extends herokuResource(
-    { kind: "formation", type: "HerokuFormation" },
-    () => new HerokuFormationProvider(),
-) {
-    constructor(
-        name: string,
-        args: { appId: pulumi.Input<string>; processes: HerokuFormationInputs["processes"] },
-        opts?: pulumi.CustomResourceOptions,
-    ) {
-        super(name, args, opts);
-    }
-}
+export class HerokuFormation extends herokuResource<HerokuFormationInputs, HerokuFormationInputs>("Formation", {
+    legacyType: "HerokuFormation",
+    outputs: [],
+}) {}

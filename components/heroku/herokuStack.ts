@@ -2,16 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { appEnvironment } from "../appEnv";
 import type { PlatformStackArgs } from "../platformStack";
-import {
-    HerokuApp,
-    HerokuConfigVars,
-    HerokuDomain,
-    HerokuFeature,
-    HerokuFormation,
-    HerokuLogDrain,
-    HerokuPostgres,
-    HerokuRelease,
-} from "./kinds";
+import { HerokuApp } from "./app";
+import { HerokuConfigVars } from "./configVars";
+import { HerokuDomain } from "./domain";
+import { HerokuFeature } from "./feature";
+import { HerokuFormation } from "./formation";
+import { HerokuProvider } from "./herokuProvider";
+import { HerokuLogDrain } from "./logDrain";
+import { HerokuPostgres } from "./postgres";
+import { HerokuRelease } from "./release";
 
 export type HerokuStackArgs = PlatformStackArgs;
 
@@ -32,7 +31,9 @@ export class HerokuStack extends pulumi.ComponentResource {
     constructor(name: string, args: HerokuStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("actors:heroku:HerokuStack", name, {}, opts);
         const s = args.settings;
-        const parent = { parent: this };
+        // Every Heroku resource through the provider plugin, configured with the stack's API key (if set).
+        const provider = new HerokuProvider(`${name}-provider`, { apiKey: s.herokuApiKey }, { parent: this });
+        const parent = { parent: this, provider };
 
         // Heroku app names are global: without a configured name, a stable random suffix keeps this stack's own.
         const appName = s.herokuAppName
@@ -40,11 +41,11 @@ export class HerokuStack extends pulumi.ComponentResource {
             : new random.RandomString(
                   `${name}-suffix`,
                   { length: 8, special: false, upper: false },
-                  parent,
+                  { parent: this },
               ).result.apply((r) => `actors-${r}`);
 
         // Deleting the app deletes its database too: both are protected unless actors:protectDatabase is false.
-        const keep = { parent: this, protect: s.protectDatabase };
+        const keep = { ...parent, protect: s.protectDatabase };
         const app = (this.app = new HerokuApp(
             `${name}-app`,
             { name: appName, region: s.herokuRegion, team: s.herokuTeam },
@@ -67,12 +68,12 @@ export class HerokuStack extends pulumi.ComponentResource {
         const release = new HerokuRelease(
             `${name}-release`,
             { appId, appName: app.name, image: args.image.imageName, processTypes: ["web", "release"] },
-            { parent: this, dependsOn: [database, configVars, ...features] },
+            { ...parent, dependsOn: [database, configVars, ...features] },
         );
         new HerokuFormation(
             `${name}-formation`,
             { appId, processes: { web: { quantity: s.herokuWebQuantity, size: s.herokuWebSize } } },
-            { parent: this, dependsOn: [release] },
+            { ...parent, dependsOn: [release] },
         );
 
         let url = app.webUrl;
@@ -81,7 +82,8 @@ export class HerokuStack extends pulumi.ComponentResource {
             this.dnsTarget = domain.cname;
             url = pulumi.output(`https://${s.herokuDomain}/`);
         }
-        if (s.herokuLogDrainUrl) new HerokuLogDrain(`${name}-log-drain`, { appId, url: s.herokuLogDrainUrl }, parent);
+        if (s.herokuLogDrainUrl)
+            new HerokuLogDrain(`${name}-log-drain`, { appId, url: pulumi.secret(s.herokuLogDrainUrl) }, parent);
 
         this.url = url;
         this.appName = app.name;

@@ -1,16 +1,14 @@
-import * as pulumi from "@pulumi/pulumi";
 import { ignoreNotFound, LogDrain } from "./api";
-import { changedKeys, Created, HerokuProvider } from "./provider";
-import { herokuResource } from "./resource";
+import { changedKeys, Created, DiffResult, herokuResource, HerokuResourceProvider } from "./herokuResource";
 
 export interface HerokuLogDrainInputs {
     appId: string;
-    /** A syslog or HTTPS endpoint; a secret (it carries tokens). */
+    /** A syslog or HTTPS endpoint; pass it as a secret (it carries the drain's credentials). */
     url: string;
 }
 
 /** A log drain: the app's log stream sent to a syslog or HTTPS endpoint. */
-export class HerokuLogDrainProvider extends HerokuProvider<HerokuLogDrainInputs, HerokuLogDrainInputs> {
+export class HerokuLogDrainProvider extends HerokuResourceProvider<HerokuLogDrainInputs, HerokuLogDrainInputs> {
     async create(inputs: HerokuLogDrainInputs): Promise<Created<HerokuLogDrainInputs>> {
         const api = this.api();
         const existing = (await api.list<LogDrain>(`/apps/${inputs.appId}/log-drains`)).find(
@@ -22,7 +20,7 @@ export class HerokuLogDrainProvider extends HerokuProvider<HerokuLogDrainInputs,
         return { id: drain.id, outs: inputs };
     }
 
-    async diff(id: string, olds: HerokuLogDrainInputs, news: HerokuLogDrainInputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(id: string, olds: HerokuLogDrainInputs, news: HerokuLogDrainInputs): Promise<DiffResult> {
         const replaces = changedKeys(olds, news, ["appId", "url"]);
         return { changes: replaces.length > 0, replaces };
     }
@@ -32,16 +30,7 @@ export class HerokuLogDrainProvider extends HerokuProvider<HerokuLogDrainInputs,
     }
 }
 
-export class HerokuLogDrain extends herokuResource(
-    { kind: "logDrain", type: "HerokuLogDrain" },
-    () => new HerokuLogDrainProvider(),
-) {
-    constructor(
-        name: string,
-        args: { appId: pulumi.Input<string>; url: pulumi.Input<string> },
-        opts?: pulumi.CustomResourceOptions,
-    ) {
-        // The URL carries the drain's credentials.
-        super(name, { appId: args.appId, url: pulumi.secret(args.url) }, opts);
-    }
-}
+export class HerokuLogDrain extends herokuResource<HerokuLogDrainInputs, HerokuLogDrainInputs>("LogDrain", {
+    legacyType: "HerokuLogDrain",
+    outputs: [],
+}) {}

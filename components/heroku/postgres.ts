@@ -1,7 +1,14 @@
-import type * as pulumi from "@pulumi/pulumi";
 import { AddOn, ignoreNotFound } from "./api";
-import { changedKeys, Created, HerokuProvider, Read, Updated, waitFor } from "./provider";
-import { herokuResource } from "./resource";
+import {
+    changedKeys,
+    Created,
+    DiffResult,
+    herokuResource,
+    HerokuResourceProvider,
+    Read,
+    Updated,
+    waitFor,
+} from "./herokuResource";
 
 export const POSTGRES_SERVICE = "heroku-postgresql";
 
@@ -25,7 +32,7 @@ export function planTier(plan: string): string {
     return plan.split("-")[0];
 }
 
-export class HerokuPostgresProvider extends HerokuProvider<HerokuPostgresInputs, HerokuPostgresOutputs> {
+export class HerokuPostgresProvider extends HerokuResourceProvider<HerokuPostgresInputs, HerokuPostgresOutputs> {
     async create(inputs: HerokuPostgresInputs): Promise<Created<HerokuPostgresOutputs>> {
         const api = this.api();
         let addon = await this.attached(inputs);
@@ -50,11 +57,7 @@ export class HerokuPostgresProvider extends HerokuProvider<HerokuPostgresInputs,
         return { id, props: outputs({ ...props, plan: addon.plan.name.replace(`${POSTGRES_SERVICE}:`, "") }, addon) };
     }
 
-    async diff(
-        id: string,
-        olds: HerokuPostgresOutputs,
-        news: HerokuPostgresInputs,
-    ): Promise<pulumi.dynamic.DiffResult> {
+    async diff(id: string, olds: HerokuPostgresOutputs, news: HerokuPostgresInputs): Promise<DiffResult> {
         const replaces = changedKeys(olds, news, ["appId", "attachment"]);
         if (planTier(olds.plan) !== planTier(news.plan)) replaces.push("plan");
         return { changes: replaces.length > 0 || olds.plan !== news.plan, replaces };
@@ -102,19 +105,8 @@ function outputs(inputs: HerokuPostgresInputs, addon: AddOn): HerokuPostgresOutp
     return { ...inputs, addonId: addon.id, addonName: addon.name, state: addon.state };
 }
 
-/** Heroku Postgres, attached to the app (DATABASE gives it DATABASE_URL). Type token as it always was: PostgresAddon. */
-export class HerokuPostgres extends herokuResource(
-    { kind: "postgres", type: "PostgresAddon" },
-    () => new HerokuPostgresProvider(),
-) {
-    declare readonly addonName: pulumi.Output<string>;
-    declare readonly plan: pulumi.Output<string>;
-
-    constructor(
-        name: string,
-        args: { appId: pulumi.Input<string>; plan: pulumi.Input<string>; attachment: pulumi.Input<string> },
-        opts?: pulumi.CustomResourceOptions,
-    ) {
-        super(name, { ...args, addonId: undefined, addonName: undefined, state: undefined }, opts);
-    }
-}
+/** Heroku Postgres, attached to the app (DATABASE gives it DATABASE_URL). */
+export class HerokuPostgres extends herokuResource<HerokuPostgresInputs, HerokuPostgresOutputs>("PostgresAddon", {
+    legacyType: "PostgresAddon",
+    outputs: ["addonId", "addonName", "state"],
+}) {}

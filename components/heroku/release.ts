@@ -1,7 +1,18 @@
-import type * as pulumi from "@pulumi/pulumi";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
 import { ACCEPT_DOCKER_RELEASES, HerokuClient, Release } from "./api";
-import { changedKeys, Created, HerokuProvider, Updated, waitFor } from "./provider";
-import { herokuResource } from "./resource";
+import {
+    changedKeys,
+    Created,
+    DiffResult,
+    herokuResource,
+    HerokuResourceProvider,
+    Updated,
+    waitFor,
+} from "./herokuResource";
 
 /** Pushes a locally built image to Heroku's registry under each target name. */
 export interface ImagePusher {
@@ -14,17 +25,7 @@ export interface ImagePusher {
  */
 export const dockerCliPusher: ImagePusher = {
     async push(localImage, targets, registryHost, apiKey) {
-        // Required here, not at the top: this code is serialized into the dynamic provider, and Node's built-in
-        // modules serialize reliably only as require() calls, whichever transpiler (tsc, swc) built the program.
-        const { execFile } = require("child_process") as typeof import("child_process");
-        const fs = require("fs") as typeof import("fs");
-        const os = require("os") as typeof import("os");
-        const path = require("path") as typeof import("path");
-        const run = require("util").promisify(execFile) as (
-            file: string,
-            args: string[],
-            opts: object,
-        ) => Promise<{ stdout: string }>;
+        const run = promisify(execFile);
         const docker = process.env.DOCKER_CLI ?? "docker";
         const configDir = fs.mkdtempSync(path.join(os.tmpdir(), "actors-docker-"));
         try {
@@ -75,7 +76,7 @@ export interface HerokuReleaseOutputs extends HerokuReleaseInputs {
     status: string;
 }
 
-export class HerokuReleaseProvider extends HerokuProvider<HerokuReleaseInputs, HerokuReleaseOutputs> {
+export class HerokuReleaseProvider extends HerokuResourceProvider<HerokuReleaseInputs, HerokuReleaseOutputs> {
     constructor(
         clientFactory?: () => HerokuClient,
         private readonly pusher: ImagePusher = dockerCliPusher,
@@ -88,7 +89,7 @@ export class HerokuReleaseProvider extends HerokuProvider<HerokuReleaseInputs, H
         return { id: outs.releaseId, outs };
     }
 
-    async diff(id: string, olds: HerokuReleaseOutputs, news: HerokuReleaseInputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(id: string, olds: HerokuReleaseOutputs, news: HerokuReleaseInputs): Promise<DiffResult> {
         return { changes: changedKeys(olds, news, ["image", "appId", "processTypes"]).length > 0, replaces: [] };
     }
 
@@ -141,27 +142,7 @@ export class HerokuReleaseProvider extends HerokuProvider<HerokuReleaseInputs, H
 }
 
 /** The image released to the app's process types (web, and release for the release phase). */
-export class HerokuRelease extends herokuResource(
-    { kind: "release", type: "ContainerRelease" },
-    () => new HerokuReleaseProvider(),
-) {
-    declare readonly digests: pulumi.Output<Record<string, string>>;
-    declare readonly releaseVersion: pulumi.Output<number>;
-
-    constructor(
-        name: string,
-        args: {
-            appId: pulumi.Input<string>;
-            appName: pulumi.Input<string>;
-            image: pulumi.Input<string>;
-            processTypes: string[];
-        },
-        opts?: pulumi.CustomResourceOptions,
-    ) {
-        super(
-            name,
-            { ...args, digests: undefined, releaseId: undefined, releaseVersion: undefined, status: undefined },
-            opts,
-        );
-    }
-}
+export class HerokuRelease extends herokuResource<HerokuReleaseInputs, HerokuReleaseOutputs>("ContainerRelease", {
+    legacyType: "ContainerRelease",
+    outputs: ["digests", "releaseId", "releaseVersion", "status"],
+}) {}

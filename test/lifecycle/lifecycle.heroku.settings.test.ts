@@ -1,5 +1,5 @@
 /**
- * Every setting the heroku stack reads (components/config.ts), changed in turn on the deployed stack, previewed and
+ * Every setting the heroku stack reads (components/config/settings.ts), changed in turn on the deployed stack, previewed and
  * then applied, as Pulumi runs the program (test/engine), against the Platform API emulator. Each change starts from
  * the same deployed state; the emulator keeps what the changes did (as Heroku would).
  */
@@ -21,7 +21,7 @@ afterAll(async () => {
 afterEach(() => expect(world.emulator.invalid).toEqual([])); // every request matched the Platform API schema
 
 describe("every heroku setting, changed in turn", () => {
-    /** A new value for each setting the heroku stack reads (keys from components/config.ts). */
+    /** A new value for each setting the heroku stack reads (keys from components/config/settings.ts). */
     const CHANGES: Record<string, { config: Record<string, string>; secretKeys?: string[] }> = {
         webConcurrency: { config: { "actors:webConcurrency": "4" } },
         logLevel: { config: { "actors:logLevel": "debug" } },
@@ -32,14 +32,15 @@ describe("every heroku setting, changed in turn", () => {
         herokuTeam: { config: { "actors:herokuTeam": "acme" } },
         herokuApiKey: { config: {} }, // the emulator accepts one key; a new key is the same account
         herokuPostgresPlan: { config: { "actors:herokuPostgresPlan": "essential-1" } },
-        herokuWebQuantity: { config: { "actors:herokuWebQuantity": "2" } },
+        // eco and basic dynos run one web dyno at most, and without preboot (the program refuses both).
+        herokuWebQuantity: { config: { "actors:herokuWebQuantity": "2", "actors:herokuWebSize": "standard-1x" } },
         herokuWebSize: { config: { "actors:herokuWebSize": "standard-1x" } },
         herokuDomain: { config: { "actors:herokuDomain": "actors.example.com" } },
         herokuLogDrainUrl: {
             config: { "actors:herokuLogDrainUrl": `syslog+tls://${SENTINEL}-token@logs.example.com:6514` },
             secretKeys: ["actors:herokuLogDrainUrl"],
         },
-        herokuPreboot: { config: { "actors:herokuPreboot": "true" } },
+        herokuPreboot: { config: { "actors:herokuPreboot": "true", "actors:herokuWebSize": "standard-1x" } },
     };
 
     it("has a change for every setting the heroku stack reads", () => {

@@ -1,5 +1,5 @@
 /**
- * Every setting the k8s stack reads (components/config.ts), changed in turn on the deployed stack, previewed and
+ * Every setting the k8s stack reads (components/config/settings.ts), changed in turn on the deployed stack, previewed and
  * then applied, as Pulumi runs the program (test/engine). Each change starts from the same deployed state.
  */
 import { testValues } from "../support/planMocks";

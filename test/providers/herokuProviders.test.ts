@@ -2,16 +2,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { HerokuClient, isHerokuApiError } from "../../components/heroku/api";
-import { HerokuAppProvider } from "../../components/heroku/app";
-import { HerokuConfigVarsProvider } from "../../components/heroku/configVars";
-import { HerokuDomainProvider } from "../../components/heroku/domain";
-import { HerokuFeatureProvider } from "../../components/heroku/feature";
-import { HerokuFormationProvider } from "../../components/heroku/formation";
-import * as kinds from "../../components/heroku/kinds";
-import { HerokuLogDrainProvider } from "../../components/heroku/logDrain";
-import { HerokuPostgresProvider } from "../../components/heroku/postgres";
+import { HerokuApp, HerokuAppProvider } from "../../components/heroku/app";
+import { HerokuConfigVars, HerokuConfigVarsProvider } from "../../components/heroku/configVars";
+import { HerokuDomain, HerokuDomainProvider } from "../../components/heroku/domain";
+import { HerokuFeature, HerokuFeatureProvider } from "../../components/heroku/feature";
+import { HerokuFormation, HerokuFormationProvider } from "../../components/heroku/formation";
+import { HerokuLogDrain, HerokuLogDrainProvider } from "../../components/heroku/logDrain";
+import { HerokuPostgres, HerokuPostgresProvider } from "../../components/heroku/postgres";
 import { dockerCliPusher, HerokuReleaseProvider, ImagePusher } from "../../components/heroku/release";
-import { dispatcher } from "../../components/heroku/resource";
+import { configure, herokuPlugin, PROVIDERS } from "../../provider/main";
 import { HerokuEmulator, validateRequest } from "../support/herokuEmulator";
 
 let emulator: HerokuEmulator;
@@ -440,105 +439,117 @@ describe("formation, domain, log drain, preboot", () => {
     });
 });
 
-describe("configure", () => {
-    it("takes the API key from the stack's secret config, not from inputs", async () => {
-        const provider = new HerokuAppProvider();
-        await provider.configure({
-            config: {
-                get: (k: string) => (k === "actors:herokuApiKey" ? emulator.apiKey : undefined),
-                require: () => "",
-            },
-        });
-        process.env.HEROKU_API_URL = emulator.url;
-        try {
-            const { outs } = await provider.create({ name: "actors-cfg1", region: "us", team: "" });
-            expect(outs.name).toBe("actors-cfg1");
-            noKey(outs);
-        } finally {
-            delete process.env.HEROKU_API_URL;
-        }
-    });
-});
-
-describe("the shared dispatch provider", () => {
+describe("the provider plugin (provider/main.ts)", () => {
+    const urn = (type: string, name = "r") => `urn:pulumi:heroku::actors::actors:heroku:HerokuStack$${type}::${name}`;
+    /** The plugin's methods, configured as the engine configures them: the key a secret of the configuration. */
     const withKey = async (run: () => Promise<void>) => {
-        await dispatcher.configure!({
-            config: {
-                get: (k: string) => (k === "actors:herokuApiKey" ? emulator.apiKey : undefined),
-                require: () => "",
-            },
+        configure({
+            apiKey: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: emulator.apiKey },
         });
         process.env.HEROKU_API_URL = emulator.url;
         try {
             await run();
         } finally {
             delete process.env.HEROKU_API_URL;
+            configure({});
         }
     };
 
-    it("routes each kind to its implementation and keeps the kind in its outputs", () =>
+    it("serves every resource type of components/heroku, each by the provider in its file", () => {
+        expect(Object.keys(PROVIDERS).sort()).toEqual(
+            [
+                "App",
+                "ConfigVars",
+                "ContainerRelease",
+                "Domain",
+                "Feature",
+                "Formation",
+                "LogDrain",
+                "PostgresAddon",
+            ].map((name) => `actors-heroku:index:${name}`),
+        );
+        expect(PROVIDERS[HerokuApp.type]).toBeInstanceOf(HerokuAppProvider);
+    });
+
+    it("routes by the type in the URN, with the configured key, and keeps the key out of every result", () =>
         withKey(async () => {
-            const app = await dispatcher.create({ kind: "app", name: "actors-disp1", region: "us", team: "" });
-            expect(app.outs).toMatchObject({ kind: "app", name: "actors-disp1", adopted: false });
-            const vars = await dispatcher.create({ kind: "configVars", appId: app.id, vars: { A: "1" } });
-            const news = { kind: "configVars", appId: app.id, vars: { A: "2" } };
-            expect((await dispatcher.diff!(vars.id, vars.outs, news)).changes).toBe(true);
-            expect((await dispatcher.update!(vars.id, vars.outs, news)).outs).toMatchObject({ kind: "configVars" });
-            expect(emulator.configVars.get(app.id)).toEqual({ A: "2" });
-            expect((await dispatcher.read!(app.id, app.outs)).props).toMatchObject({
-                kind: "app",
-                name: "actors-disp1",
+            const app = await herokuPlugin.create!(urn(HerokuApp.type), {
+                name: "actors-plug1",
+                region: "us",
+                team: "",
             });
-            expect(await dispatcher.diff!(app.id, app.outs, { ...app.outs, kind: "postgres" })).toEqual({
+            expect(app.outs).toMatchObject({ name: "actors-plug1", appId: app.id, adopted: false });
+            const varsUrn = urn(HerokuConfigVars.type, "config");
+            const vars = await herokuPlugin.create!(varsUrn, { appId: app.id, vars: { A: "1" } });
+            const news = { appId: app.id, vars: { A: "2" } };
+            expect(await herokuPlugin.diff!(vars.id, varsUrn, vars.outs, news)).toEqual({
                 changes: true,
-                replaces: ["kind"],
+                replaces: [],
             });
-            await dispatcher.delete!(app.id, app.outs);
+            expect((await herokuPlugin.update!(vars.id, varsUrn, vars.outs, news)).outs).toEqual(news);
+            expect(emulator.configVars.get(app.id)).toEqual({ A: "2" });
+            await herokuPlugin.delete!(app.id, urn(HerokuApp.type), app.outs);
             expect(emulator.apps.size).toBe(0);
-            await expect(dispatcher.create({ kind: "nope" })).rejects.toThrow('unknown Heroku resource kind "nope"');
+            noKey([app, vars]);
+            await expect(herokuPlugin.create!(urn("actors-heroku:index:Nope"), {})).rejects.toThrow(
+                'the actors-heroku provider has no resource type "actors-heroku:index:Nope"',
+            );
         }));
 
-    it("no diff depends on __provider: after an edit of the provider code, nothing changes", () =>
+    it("without a configured key, uses HEROKU_API_KEY", async () => {
+        process.env.HEROKU_API_URL = emulator.url;
+        process.env.HEROKU_API_KEY = emulator.apiKey;
+        try {
+            const app = await herokuPlugin.create!(urn(HerokuApp.type), {
+                name: "actors-env1",
+                region: "us",
+                team: "",
+            });
+            expect(app.outs.name).toBe("actors-env1");
+        } finally {
+            delete process.env.HEROKU_API_URL;
+            delete process.env.HEROKU_API_KEY;
+        }
+    });
+
+    it("state written by the dynamic provider (__provider, kind) is rewritten by an update that calls no API", () =>
         withKey(async () => {
-            const app = await dispatcher.create({ kind: "app", name: "actors-disp2", region: "us", team: "" });
+            const app = await herokuPlugin.create!(urn(HerokuApp.type), {
+                name: "actors-old1",
+                region: "us",
+                team: "",
+            });
             const appId = app.id;
-            const declared: Record<string, object> = {
-                app: { name: "actors-disp2", region: "us", team: "" },
-                configVars: { appId, vars: { A: "1" } },
-                formation: { appId, processes: { web: { quantity: 1, size: "basic" } } },
-                feature: { appId, feature: "preboot", enabled: true },
-                domain: { appId, hostname: "actors.example.com" },
-                logDrain: { appId, url: "syslog+tls://logs.example.com:6514" },
-                postgres: { appId, plan: "essential-0", attachment: "DATABASE", provisionTimeoutMs: 2000 },
-                release: { appId, appName: "actors-disp2", image: "actors:sha-1", processTypes: ["web"] },
+            const inputsOf: Record<string, Record<string, unknown>> = {
+                [HerokuApp.type]: { name: "actors-old1", region: "us", team: "" },
+                [HerokuConfigVars.type]: { appId, vars: { A: "1" } },
+                [HerokuFormation.type]: { appId, processes: { web: { quantity: 1, size: "basic" } } },
+                [HerokuFeature.type]: { appId, feature: "preboot", enabled: true },
+                [HerokuDomain.type]: { appId, hostname: "actors.example.com" },
+                [HerokuLogDrain.type]: { appId, url: "syslog+tls://logs.example.com:6514" },
+                [HerokuPostgres.type]: { appId, plan: "essential-0", attachment: "DATABASE", provisionTimeoutMs: 2000 },
             };
-            for (const [kind, inputs] of Object.entries(declared)) {
-                const olds = { ...inputs, kind, __provider: "exports.handler = /* version 1 */" };
-                // Old outputs as the engine keeps them; the release's are made up (its create pushes an image).
-                const outs =
-                    kind === "release"
-                        ? {
-                              ...olds,
-                              digests: { web: "sha256:1" },
-                              releaseId: "r1",
-                              releaseVersion: 1,
-                              status: "succeeded",
-                          }
-                        : kind === "app"
-                          ? { ...app.outs, __provider: olds.__provider }
-                          : { ...(await dispatcher.create(olds)).outs, __provider: olds.__provider };
-                const news = { ...inputs, kind, __provider: "exports.handler = /* version 2 */" };
-                expect([kind, (await dispatcher.check!(olds, news)).failures ?? []]).toEqual([kind, []]);
-                expect([kind, await dispatcher.diff!("id", outs, news)]).toEqual([
-                    kind,
-                    { changes: false, replaces: [] },
+            const legacy = {
+                kind: "old",
+                __provider: 'exports.handler = () => require("actors-heroku-provider/kinds.js")',
+            };
+            for (const [type, inputs] of Object.entries(inputsOf)) {
+                const created = await herokuPlugin.create!(urn(type), inputs);
+                const before = emulator.requests.length;
+                const olds = { ...created.outs, ...legacy };
+                const checked = await herokuPlugin.check!(urn(type), { ...inputs, ...legacy }, inputs);
+                expect([type, checked.inputs, checked.failures ?? []]).toEqual([type, inputs, []]);
+                expect([type, await herokuPlugin.diff!(created.id, urn(type), olds, inputs)]).toEqual([
+                    type,
+                    { changes: true, replaces: [] },
                 ]);
+                expect([type, (await herokuPlugin.update!(created.id, urn(type), olds, inputs)).outs]).toEqual([
+                    type,
+                    created.outs,
+                ]);
+                expect([type, emulator.requests.slice(before).filter((r) => r.method !== "GET")]).toEqual([type, []]);
+                // Once rewritten, nothing changes.
+                expect((await herokuPlugin.diff!(created.id, urn(type), created.outs, inputs)).changes).toBe(false);
             }
-            expect(Object.keys(declared).sort()).toEqual(
-                Object.values(kinds)
-                    .map((k: any) => k?.kind)
-                    .filter(Boolean)
-                    .sort(),
-            );
         }));
 });

@@ -2,7 +2,7 @@ import { plainSecretLeaks, ProgramRun, runProgram, SENTINEL, stackConfig, unwrap
 
 const base = { ...stackConfig("heroku"), "actors:herokuApiKey": `${SENTINEL}-api-key` };
 const secretKeys = ["actors:herokuApiKey", "actors:herokuLogDrainUrl"];
-const T = (name: string) => `pulumi-nodejs:dynamic/actors:${name}`;
+const T = (name: string) => `actors-heroku:index:${name}`;
 
 let plain: ProgramRun;
 let full: ProgramRun;
@@ -35,11 +35,12 @@ describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
             [
                 "docker:index/image:Image",
                 "random:index/randomString:RandomString",
-                T("HerokuApp"),
+                "pulumi:providers:actors-heroku",
+                T("App"),
                 T("PostgresAddon"),
                 T("ConfigVars"),
                 T("ContainerRelease"),
-                T("HerokuFormation"),
+                T("Formation"),
             ].sort(),
         );
     });
@@ -54,8 +55,8 @@ describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
     });
 
     it("names the app actors-<random> unless configured", () => {
-        expect(plain.one(T("HerokuApp")).inputs.name).toMatch(/^actors-[a-z0-9]{6,8}$/);
-        expect(full.one(T("HerokuApp")).inputs).toMatchObject({ name: "actors-prod", team: "acme", region: "us" });
+        expect(plain.one(T("App")).inputs.name).toMatch(/^actors-[a-z0-9]{6,8}$/);
+        expect(full.one(T("App")).inputs).toMatchObject({ name: "actors-prod", team: "acme", region: "us" });
         expect(full.byType("random:index/randomString:RandomString")).toHaveLength(0);
         expect(full.outputs.appName.value).toBe("actors-prod");
         expect(full.outputs.namespace).toBeUndefined();
@@ -73,46 +74,49 @@ describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
     });
 
     it("keys everything of the app on its resource ID, which a preview of a rename keeps known", () => {
-        const owned = full.resources.filter((r) => r.type.startsWith(T("")) && r.type !== T("HerokuApp"));
+        const owned = full.resources.filter((r) => r.type.startsWith(T("")) && r.type !== T("App"));
         expect(owned.map((r) => r.type.split(":").pop()).sort()).toEqual([
             "ConfigVars",
             "ContainerRelease",
-            "HerokuAppFeature",
-            "HerokuDomain",
-            "HerokuFormation",
-            "HerokuLogDrain",
+            "Domain",
+            "Feature",
+            "Formation",
+            "LogDrain",
             "PostgresAddon",
         ]);
         for (const r of owned) expect([r.type, r.inputs.appId]).toEqual([r.type, "heroku-app-id"]);
     });
 
     it("scales the web formation", () => {
-        expect(plain.one(T("HerokuFormation")).inputs.processes).toEqual({ web: { quantity: 1, size: "basic" } });
-        expect(full.one(T("HerokuFormation")).inputs.processes).toEqual({ web: { quantity: 3, size: "standard-2x" } });
+        expect(plain.one(T("Formation")).inputs.processes).toEqual({ web: { quantity: 1, size: "basic" } });
+        expect(full.one(T("Formation")).inputs.processes).toEqual({ web: { quantity: 3, size: "standard-2x" } });
     });
 
     it("adds the custom domain, log drain and preboot when set", () => {
-        expect(full.one(T("HerokuDomain")).inputs.hostname).toBe("actors.example.com");
-        expect(full.one(T("HerokuAppFeature")).inputs).toMatchObject({ feature: "preboot", enabled: true });
-        expect(full.byType(T("HerokuLogDrain"))).toHaveLength(1);
+        expect(full.one(T("Domain")).inputs.hostname).toBe("actors.example.com");
+        expect(full.one(T("Feature")).inputs).toMatchObject({ feature: "preboot", enabled: true });
+        expect(full.byType(T("LogDrain"))).toHaveLength(1);
         expect(full.outputs.url.value).toBe("https://actors.example.com/");
         expect(full.outputs.dnsTarget).toBeDefined(); // the domain's DNS target, for the CNAME/ALIAS record
         expect(plain.outputs.dnsTarget).toBeUndefined();
-        for (const name of ["HerokuDomain", "HerokuAppFeature", "HerokuLogDrain"])
-            expect(plain.byType(T(name))).toHaveLength(0);
+        for (const name of ["Domain", "Feature", "LogDrain"]) expect(plain.byType(T(name))).toHaveLength(0);
     });
 
-    it("never puts the API key into any input (the serialized providers included) or output", () => {
+    it("hands the API key only to the Heroku provider, as a secret; no resource carries it or any code", () => {
         for (const run of [plain, full]) {
-            const everything = JSON.stringify(run.resources.map((r) => r.inputs)) + JSON.stringify(run.outputs);
+            const provider = run.one("pulumi:providers:actors-heroku");
+            expect(plainSecretLeaks(provider.inputs, [SENTINEL], "provider")).toEqual([]);
+            expect(unwrapSecrets(provider.inputs).apiKey).toBe(`${SENTINEL}-api-key`);
+            const others = run.resources.filter((r) => r !== provider);
+            const everything = JSON.stringify(others.map((r) => r.inputs)) + JSON.stringify(run.outputs);
             expect(everything).not.toContain(`${SENTINEL}-api-key`);
-            for (const r of run.byType(T("HerokuApp"))) expect(typeof r.inputs.__provider).toBe("string");
+            expect(everything).not.toContain("__provider");
         }
     });
 
     it("keeps the log drain URL a secret", () => {
         const leaks = full.resources.flatMap((r) => plainSecretLeaks(r.inputs, [SENTINEL], `${r.type} ${r.name}`));
         expect(leaks).toEqual([]);
-        expect(JSON.stringify(full.one(T("HerokuLogDrain")).inputs)).toContain(SENTINEL); // present, but wrapped
+        expect(JSON.stringify(full.one(T("LogDrain")).inputs)).toContain(SENTINEL); // present, but wrapped
     });
 });

@@ -13,7 +13,7 @@ import { ProgramSpec } from "./engine";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 /** What `pulumi up` needs of the project: the program, its components, the app (the image's context), settings. */
-const PROJECT_FILES = ["index.ts", "components", "app", "Pulumi.yaml", "package.json", "tsconfig.json"];
+const PROJECT_FILES = ["index.ts", "components", "provider", "app", "Pulumi.yaml", "package.json", "tsconfig.json"];
 
 /** A copy of the project's working tree in a temporary directory, sharing node_modules (a symlink). */
 export function copyProject(): string {

@@ -1,5 +1,5 @@
 /** What the lifecycle tests read from a run: the operations planned, the errors, and where a secret shows. */
-import { CONFIG_SCHEMA, KeySpec } from "../../../components/config";
+import { SETTINGS, settingKeys } from "../../../components/config";
 import { BinaryProvider } from "./binaryProviders";
 import { Engine, messages, Op, ProgramSpec, RunResult, StackState } from "./engine";
 import { encryptSecrets } from "./values";
@@ -53,12 +53,9 @@ export function plainSecretsIn(run: RunResult, state: StackState, plaintexts: st
     );
 }
 
-/** The settings that apply to a platform (CONFIG_SCHEMA's descriptions say "k8s:" or "heroku:"; others both). */
+/** The settings that apply to a platform (the table's `platform` field: the platform's own and those of both). */
 export function settingsOf(platform: "k8s" | "heroku"): string[] {
-    const other = platform === "k8s" ? "heroku:" : "k8s:";
-    return Object.entries(CONFIG_SCHEMA as Record<string, KeySpec>)
-        .filter(([key, spec]) => key !== "platform" && !spec.description.startsWith(other))
-        .map(([key]) => key);
+    return settingKeys.filter((key) => key !== "platform" && [platform, "both"].includes(SETTINGS[key].platform));
 }
 
 /**
