@@ -33,9 +33,7 @@ async function main(argv: string[]): Promise<number> {
     const run = path.join(HOME, "run");
     fs.rmSync(run, { recursive: true, force: true });
     fs.mkdirSync(path.join(HOME, "state"), { recursive: true });
-    const started = Date.now();
     const cp = await startControlPlane(run);
-    const ready = Date.now() - started;
     const charts = await serveCharts(CHART_PORT);
     const env = {
         ...process.env,
@@ -50,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     };
     process.stderr.write(
         [
-            `dev-cluster: Kubernetes ${cp.server} ready in ${(ready / 1000).toFixed(1)} s (context ${cp.context}, KUBECONFIG ${cp.kubeconfig})`,
+            `dev-cluster: Kubernetes ${cp.server} ready in ${(cp.timings.ready / 1000).toFixed(1)} s (API server ${(cp.timings.apiServer / 1000).toFixed(1)} s; context ${cp.context}, KUBECONFIG ${cp.kubeconfig})`,
             `dev-cluster: stand-in charts at ${charts.url}; the one setting the stack needs here (the charts cannot be fetched offline):`,
             `  pulumi config set --stack k8s chartRepository ${charts.url}`,
             `dev-cluster: then \`pulumi preview --stack k8s\` (on machines without the Node.js language host: npm run pulumi -- preview --stack k8s)`,

@@ -36,6 +36,8 @@ export interface ControlPlane {
     /** Working folder: certificates, etcd's data, and one log file per process (<name>.log). */
     dir: string;
     api: KubeApi;
+    /** Milliseconds from the start to: the API server ready; everything ready (node, controllers, CRDs). */
+    timings: { apiServer: number; ready: number };
     stop(): Promise<void>;
 }
 
@@ -232,6 +234,7 @@ export function referenceDocuments(file: string): any[] {
  */
 export async function startControlPlane(dir: string): Promise<ControlPlane> {
     assertLoopbackOnly();
+    const started = Date.now();
     for (const b of BINARIES) tool(b);
     fs.mkdirSync(dir, { recursive: true });
     const pki = path.join(dir, "pki");
@@ -313,6 +316,7 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
                 60_000,
             ),
         ]);
+        const apiServer = Date.now() - started;
 
         const componentAuth = [
             `--kubeconfig=${kubeconfig}`,
@@ -384,7 +388,8 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
             ),
         ]);
         await Promise.race([failedLater, ready]);
-        return { kubeconfig, context: CONTEXT, server, dir, api, stop };
+        const timings = { apiServer, ready: Date.now() - started };
+        return { kubeconfig, context: CONTEXT, server, dir, api, timings, stop };
     } catch (e) {
         await stop();
         throw e;
