@@ -11,3 +11,4 @@ export const image = deployed.image;
 export const namespace = deployed.namespace; // k8s only
 export const appName = deployed.appName; // heroku only
 export const dnsTarget = deployed.dnsTarget; // heroku with herokuDomain: where its CNAME/ALIAS record points
+export const tools = deployed.tools; // what npm run move-data reads to find the database and the app

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppImage } from "./appImage";
 import type { Settings } from "./config";
+import type { ToolsOutput } from "./toolsOutput";
 
 /** What every platform's stack is given: the checked settings and the one image. */
 export interface PlatformStackArgs {
@@ -16,4 +17,6 @@ export interface DeployedStack {
     appName?: pulumi.Output<string>;
     /** Heroku with a custom domain: the DNS target to point its CNAME/ALIAS record at. */
     dnsTarget?: pulumi.Output<string>;
+    /** What tools such as move-data need to find this stack's database and app (no secret). */
+    tools: pulumi.Output<ToolsOutput>;
 }

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { CHARTS } from "./charts";
 import { pinnedRelease } from "./helm";
 import { APP_SELECTOR } from "./labels";
+import { dbAppSecret, dbRwService } from "./names";
 
 /** The plugin's name, as Clusters, ScheduledBackups and externalClusters refer to it. */
 export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";
@@ -75,7 +76,7 @@ export class Database extends pulumi.ComponentResource {
         super("actors:k8s:Database", name, {}, opts);
         const parent = { parent: this };
         this.clusterName = args.clusterName;
-        this.appSecretName = `${args.clusterName}-app`;
+        this.appSecretName = dbAppSecret(args.clusterName);
 
         if (args.installOperator) {
             this.operatorRelease = pinnedRelease(
@@ -93,7 +94,7 @@ export class Database extends pulumi.ComponentResource {
         }
 
         const password = new random.RandomPassword(`${name}-owner-password`, { length: 32, special: false }, parent);
-        const host = pulumi.interpolate`${args.clusterName}-rw.${args.namespace}.svc`;
+        const host = pulumi.interpolate`${dbRwService(args.clusterName)}.${args.namespace}.svc`;
         // The chart bootstraps the owner from this secret; CloudNativePG then leaves it alone, so it also carries
         // the connection details the operator would otherwise generate.
         const appSecret = new k8s.core.v1.Secret(
@@ -286,7 +287,7 @@ export function clusterValues(args: DatabaseArgs): Record<string, unknown> {
             storage: { size: args.storageSize, ...(args.storageClass ? { storageClass: args.storageClass } : {}) },
             resources,
             enableSuperuserAccess: false,
-            initdb: { database: DB_NAME, owner: DB_OWNER, secret: { name: `${args.clusterName}-app` } },
+            initdb: { database: DB_NAME, owner: DB_OWNER, secret: { name: dbAppSecret(args.clusterName) } },
             monitoring: { enabled: args.monitoring, podMonitor: { enabled: args.monitoring } },
         },
         // The chart's own backup objects stay off: the ObjectStore and ScheduledBackup are this program's.
@@ -310,7 +311,7 @@ export function clusterValues(args: DatabaseArgs): Record<string, unknown> {
         // The restored data carries the owner's password of the cluster that was backed up; declarative role
         // management sets it to this stack's generated one (the `<cluster>-app` secret the app connects with).
         values.cluster.roles = [
-            { name: DB_OWNER, ensure: "present", login: true, passwordSecret: { name: `${args.clusterName}-app` } },
+            { name: DB_OWNER, ensure: "present", login: true, passwordSecret: { name: dbAppSecret(args.clusterName) } },
         ];
         // The chart makes the read-only source: an ObjectStore `<cluster>-recovery` from these settings, an
         // externalCluster using the plugin with this server name, and `bootstrap.recovery` from it.

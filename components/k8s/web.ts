@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_SELECTOR, appLabels, EXPOSURE_ANNOTATION } from "./labels";
+import { WEB_DEPLOYMENT } from "./names";
 import { restrictedContainerSecurity, restrictedPodSecurity, tmpMount, tmpVolume } from "./podSecurity";
 
 export const APP_PORT = 5000;
@@ -163,7 +164,7 @@ export class WebApp extends pulumi.ComponentResource {
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
-                metadata: { name: "actors-web", namespace: args.namespace, labels: webLabels },
+                metadata: { name: WEB_DEPLOYMENT, namespace: args.namespace, labels: webLabels },
                 spec: {
                     // No `replicas`: the autoscaler owns it (minReplicas is the floor), so `pulumi up` never fights it.
                     revisionHistoryLimit: 5,
@@ -204,7 +205,7 @@ export class WebApp extends pulumi.ComponentResource {
             `${name}-service`,
             {
                 metadata: {
-                    name: "actors-web",
+                    name: WEB_DEPLOYMENT,
                     namespace: args.namespace,
                     labels: webLabels,
                     // The policy pack admits a NodePort or LoadBalancer Service only when a setting asked for it.
@@ -223,7 +224,7 @@ export class WebApp extends pulumi.ComponentResource {
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(
             `${name}-hpa`,
             {
-                metadata: { name: "actors-web", namespace: args.namespace, labels: webLabels },
+                metadata: { name: WEB_DEPLOYMENT, namespace: args.namespace, labels: webLabels },
                 spec: {
                     scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
                     minReplicas: args.replicas,
@@ -245,7 +246,7 @@ export class WebApp extends pulumi.ComponentResource {
         new k8s.policy.v1.PodDisruptionBudget(
             `${name}-pdb`,
             {
-                metadata: { name: "actors-web", namespace: args.namespace, labels: webLabels },
+                metadata: { name: WEB_DEPLOYMENT, namespace: args.namespace, labels: webLabels },
                 spec: {
                     // With one replica a budget of 0 unavailable would block every node drain.
                     ...(args.replicas > 1 ? { minAvailable: 1 } : { maxUnavailable: 1 }),

@@ -217,7 +217,7 @@ export function startMoveData(
 ): { child: ChildProcess; done: Promise<CliRun> } {
     const child = spawn(
         process.execPath,
-        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "moveData", "cli.ts"), ...args],
+        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli", "moveData", "cli.ts"), ...args],
         { cwd: ROOT, env: p.env, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";

@@ -60,6 +60,7 @@ describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
         expect(full.byType("random:index/randomString:RandomString")).toHaveLength(0);
         expect(full.outputs.appName.value).toBe("actors-prod");
         expect(full.outputs.namespace).toBeUndefined();
+        expect(full.outputs.tools.value).toEqual({ platform: "heroku", app: "actors-prod" });
     });
 
     it("attaches Heroku Postgres as DATABASE with the configured plan", () => {

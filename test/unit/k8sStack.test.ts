@@ -99,6 +99,21 @@ describe("resource graph", () => {
         expect(plain.outputs.appName).toBeUndefined();
     });
 
+    it("exports for move-data the names the program gave the database and the web Deployment", () => {
+        const deployment = plain.byType("kubernetes:apps/v1:Deployment")[0].inputs.metadata.name;
+        const secret = plain.byType("kubernetes:core/v1:Secret").find((r) => /-app$/.test(r.inputs.metadata.name));
+        expect(plain.outputs.tools.value).toEqual({
+            platform: "k8s",
+            kubeContext: "",
+            namespace: "actors",
+            dbCluster: "actors-db",
+            dbAppSecret: secret!.inputs.metadata.name,
+            dbRwService: "actors-db-rw",
+            webDeployment: deployment,
+            webPodSelector: "app.kubernetes.io/name=actors,app.kubernetes.io/component=web",
+        });
+    });
+
     it("skips the operator chart when the cluster already runs it", async () => {
         const run = await runProgram({
             ...base,
