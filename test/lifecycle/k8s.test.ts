@@ -13,6 +13,7 @@ import * as path from "path";
 import { copyProject, removeProject, touch } from "../../tools/checkout";
 import { ChartRepository, serveCharts } from "../support/charts";
 import { ControlPlane, startControlPlane } from "../support/cluster";
+import { Registry, startRegistry } from "../support/registry";
 import { changes, errors, expectOk, PulumiStack } from "../support/pulumi";
 
 jest.setTimeout(600_000);
@@ -24,6 +25,7 @@ const ROLLOUT = ["replace Job::k8s-web-migrate", "update Deployment::k8s-web-dep
 
 let cp: ControlPlane;
 let charts: ChartRepository;
+let registry: Registry;
 let work: string;
 let dir: string;
 let stack: PulumiStack;
@@ -32,9 +34,12 @@ beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "actors-k8s-"));
     cp = await startControlPlane(path.join(work, "cluster"));
     charts = await serveCharts();
+    // The image is built (podman) and pushed to a real registry on loopback; KWOK never pulls it.
+    registry = await startRegistry();
     dir = copyProject();
-    stack = await PulumiStack.open(dir, "k8s", { KUBECONFIG: cp.kubeconfig });
+    stack = await PulumiStack.open(dir, "k8s", { KUBECONFIG: cp.kubeconfig, ...registry.env });
     await stack.setConfig({
+        "actors:imageRepository": `${registry.host}/actors`,
         "actors:kubeContext": cp.context,
         "actors:chartRepository": charts.url,
         "actors:installCnpgOperator": "false",
@@ -44,6 +49,7 @@ afterAll(async () => {
     stack?.dispose();
     if (dir) removeProject(dir);
     await charts?.stop();
+    await registry?.stop();
     await cp?.stop();
     if (work) fs.rmSync(work, { recursive: true, force: true });
 });
