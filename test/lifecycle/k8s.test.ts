@@ -37,7 +37,7 @@ beforeAll(async () => {
     charts = await serveCharts();
     // The image is built (podman) and pushed to a real registry on loopback; KWOK never pulls it.
     registry = await startRegistry();
-    dir = copyProject();
+    dir = copyProject(["provider"]);
     stack = await PulumiStack.open(dir, "k8s", { KUBECONFIG: cp.kubeconfig, ...registry.env });
     await stack.setConfig({
         "actors:imageRepository": `${registry.host}/actors`,
@@ -58,7 +58,7 @@ afterAll(async () => {
 const get = (p: string) => cp.api.get(p);
 /** A copy of the stack (its state, in a project copy with the same settings), to try what must be refused. */
 const fork = async () => {
-    const elsewhere = copyProject();
+    const elsewhere = copyProject(["provider"]);
     fs.copyFileSync(path.join(dir, "Pulumi.k8s.yaml"), path.join(elsewhere, "Pulumi.k8s.yaml"));
     const copy = await stack.fork(elsewhere);
     return { copy, done: () => (copy.dispose(), removeProject(elsewhere)) };
