@@ -25,7 +25,12 @@ const KWOK_ANNOTATION = { key: "kwok.x-k8s.io/node", value: "fake" };
 const SERVICE_RANGE = "10.96.0.0/16";
 
 /** CRDs applied at start: the kinds the program creates itself (Helm charts bring their own). */
-export const CRD_FILES = ["cnpg-1.30.0-crds.yaml", "barman-cloud-plugin-v0.13.0-objectstore-crd.yaml"];
+export const CRD_FILES = [
+    "cnpg-1.30.0-crds.yaml",
+    "barman-cloud-plugin-v0.13.0-objectstore-crd.yaml",
+    "prometheus-operator-v0.93.1-podmonitors-crd.yaml",
+    "prometheus-operator-v0.93.1-prometheusrules-crd.yaml",
+];
 
 export interface ControlPlane {
     /** A kubeconfig with one context, CONTEXT, for the admin user (system:masters). */
