@@ -8,14 +8,15 @@ import * as os from "os";
 import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "..");
-const PROJECT_FILES = ["index.ts", "components", "app", "Pulumi.yaml", "package.json", "tsconfig.json"];
+const PROJECT_FILES = ["index.ts", "components", "provider", "app", "Pulumi.yaml", "package.json", "tsconfig.json"];
 
-export function copyProject(extra: string[] = []): string {
+/** A copy of `from` (this checkout by default, or another copy: its stack files and edits come along). */
+export function copyProject(from = ROOT): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "actors-checkout-"));
-    const stackFiles = fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
-    for (const entry of [...PROJECT_FILES, ...stackFiles, ...extra])
-        if (fs.existsSync(path.join(ROOT, entry)))
-            fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), {
+    const stackFiles = fs.readdirSync(from).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
+    for (const entry of [...PROJECT_FILES, ...stackFiles])
+        if (fs.existsSync(path.join(from, entry)))
+            fs.cpSync(path.join(from, entry), path.join(dir, entry), {
                 recursive: true,
                 filter: (src) => !/(__pycache__|\.pytest_cache)$/.test(src),
             });

@@ -204,7 +204,8 @@ export class HerokuClient {
             path,
             { accept: DOCKER_MANIFEST_V2 },
             this.opts.registryUrl,
-            `Basic ${Buffer.from(`:${this.opts.apiKey}`).toString("base64")}`,
+            // The same credentials as the push's `docker login` (user `_`, the API key as the password).
+            `Basic ${Buffer.from(`_:${this.opts.apiKey}`).toString("base64")}`,
         );
         const manifest = (await response.json()) as ImageManifest;
         const mediaType = manifest.mediaType ?? response.headers.get("Content-Type");

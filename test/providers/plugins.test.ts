@@ -12,20 +12,24 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ROOT, SENTINEL } from "../support/helpers";
+import { podman } from "../support/plugins/podman";
+import { PLUGINS_BIN, policyPackExecutable } from "../support/plugins/policyPack";
 import { Registry, startRegistry } from "../support/registry";
 
-const PLUGINS_BIN = path.join(ROOT, "test/support/plugins/bin");
 const CREDENTIALS = { username: "pusher", password: "registry-password-4f1d9c" };
 
 let registry: Registry;
 let dir: string;
 let stack: Stack;
+/** The first deploy's result. */
+let firstUp: Awaited<ReturnType<Stack["up"]>>;
 
 /** What the inline program declares; the tests change it between runs. */
 const program = {
     imageTag: "v1",
+    registryPassword: CREDENTIALS.password,
     dockerfile: "ctx/Dockerfile",
-    stringLength: 8,
+    stringLength: 8 as number,
     /** What the program saw of the image's repoDigest in its last run. */
     digestKnown: undefined as boolean | undefined,
 };
@@ -37,7 +41,7 @@ async function inlineProgram() {
         registry: {
             server: registry.host,
             username: CREDENTIALS.username,
-            password: pulumi.secret(CREDENTIALS.password),
+            password: pulumi.secret(program.registryPassword),
         },
     });
     program.digestKnown = await (image.repoDigest as any).isKnown;
@@ -80,6 +84,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
     await stack?.destroy().catch(() => undefined);
+    // The real provider leaves built images in the local store; these are the test's own.
+    if (registry)
+        await podman(["rmi", "--ignore", `${registry.host}/plugins-test:v1`], { what: "removing the test image" });
     await registry?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -104,7 +111,7 @@ describe("the docker stand-in through the real CLI", () => {
     });
 
     it("builds and pushes on up: repoDigest is the digest of the manifest the registry holds", async () => {
-        const up = await stack.up();
+        const up = (firstUp = await stack.up());
         expect(up.summary.result).toBe("succeeded");
         const digest = String(up.outputs.repoDigest.value);
         const pushed = await registry.manifest("plugins-test", "v1");
@@ -114,7 +121,7 @@ describe("the docker stand-in through the real CLI", () => {
     });
 
     it("keeps the registry password and the generated password out of state and logs in plain text", async () => {
-        const up = await stack.up();
+        const up = firstUp;
         // `stack export --show-secrets` (the Automation API's exportStack) reveals them: the search finds them there.
         const revealed = JSON.stringify(await stack.exportStack());
         expect(revealed).toContain(CREDENTIALS.password);
@@ -137,6 +144,13 @@ describe("the docker stand-in through the real CLI", () => {
         expect(up.outputs.repoDigest.value).toBe(before);
     });
 
+    it("refresh finds nothing changed, and the next preview plans nothing", async () => {
+        const refresh = await stack.refresh();
+        expect(changed(refresh.summary.resourceChanges)).toEqual({});
+        const preview = await stack.preview();
+        expect(changed(preview.changeSummary)).toEqual({});
+    });
+
     it("a change to the build context is an update: unknown digest in preview, then a new image pushed", async () => {
         const before = String((await stack.outputs()).repoDigest.value);
         fs.writeFileSync(path.join(dir, "ctx/hello.txt"), "hello again\n");
@@ -148,6 +162,16 @@ describe("the docker stand-in through the real CLI", () => {
         const after = String(up.outputs.repoDigest.value);
         expect(after).not.toBe(before);
         expect(after).toBe(`${registry.host}/plugins-test@${(await registry.manifest("plugins-test", "v1")).digest}`);
+    });
+
+    it("a new registry password alone changes nothing (the real provider diffs the server only)", async () => {
+        program.registryPassword = "rotated-password";
+        try {
+            const preview = await stack.preview();
+            expect(changed(preview.changeSummary)).toEqual({});
+        } finally {
+            program.registryPassword = CREDENTIALS.password;
+        }
     });
 
     it("a Dockerfile that does not exist fails the preview with the real provider's message", async () => {
@@ -172,5 +196,22 @@ describe("the random stand-in through the real CLI", () => {
         expect(changed(up.summary.resourceChanges)).toEqual({ replace: 1 });
         expect(up.outputs.name.value).toMatch(/^[a-z0-9]{12}$/);
         expect(up.outputs.name.value).not.toBe(before);
+    });
+
+    it("refuses a length below 1 at Check, naming the input and the value", async () => {
+        program.stringLength = 0;
+        try {
+            await expect(stack.preview()).rejects.toThrow(/length.*must be at least 1, got: 0/);
+        } finally {
+            program.stringLength = 12;
+        }
+    });
+});
+
+describe("the policy analyzer plugin", () => {
+    it("runs the project's policy pack through the real CLI, as pulumi-analyzer-policy starts it", async () => {
+        const pack = policyPackExecutable(path.join(ROOT, "policy"), dir);
+        const preview = await stack.preview({ policyPacks: [pack] });
+        expect(preview.stdout).toMatch(/Policies:[\s\S]*actors/);
     });
 });

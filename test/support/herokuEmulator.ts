@@ -200,7 +200,7 @@ export class HerokuEmulator {
     }
 
     private registry(req: http.IncomingMessage, path: string, send: (s: number, b: unknown) => void) {
-        const expected = `Basic ${Buffer.from(`:${this.apiKey}`).toString("base64")}`;
+        const expected = `Basic ${Buffer.from(`_:${this.apiKey}`).toString("base64")}`;
         if (req.headers.authorization !== expected) return send(401, { errors: [{ code: "UNAUTHORIZED" }] });
         const m = /^\/v2\/([^/]+)\/([^/]+)\/manifests\/([^/]+)$/.exec(path);
         const manifest = m && this.manifests.get(`${m[1]}/${m[2]}`);

@@ -8,13 +8,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { ROOT } from "./helpers";
+import { copyProject, removeProject, ROOT } from "../../tools/checkout";
+import { PLUGINS_BIN, policyPackExecutable } from "./plugins/policyPack";
 
 const run = promisify(execFile);
 
 export const TOOLS_BIN = path.join(ROOT, ".tools", "bin");
-/** Stand-ins for the provider plugins that cannot be built here (docker, random) and the policy analyzer. */
-export const PLUGINS_BIN = path.join(ROOT, "test", "support", "plugins", "bin");
 const DRIVER = path.join(ROOT, "tools", "pulumi.ts");
 const PASSPHRASE = "lifecycle-test-passphrase";
 
@@ -60,7 +59,6 @@ export interface StateResource {
 }
 
 const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
-const typeOf = (urn: string) => urn.split("::").at(-2)?.split("$").pop() ?? "";
 
 /** A stack of a project folder, driven by the real CLI. */
 export class PulumiStack {
@@ -74,7 +72,6 @@ export class PulumiStack {
     ) {
         this.env = {
             ...process.env,
-            PATH: [TOOLS_BIN, PLUGINS_BIN, path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
             PULUMI_HOME: path.join(home, "pulumi-home"),
             PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
             PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
@@ -82,6 +79,10 @@ export class PulumiStack {
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "1",
             ...extraEnv,
+            // The CLI, the plugins that stand in for those that cannot be built here, and this Node.js first.
+            PATH: [TOOLS_BIN, PLUGINS_BIN, path.dirname(process.execPath), extraEnv.PATH ?? process.env.PATH].join(
+                path.delimiter,
+            ),
         };
     }
 
@@ -90,7 +91,7 @@ export class PulumiStack {
         const home = fs.mkdtempSync(path.join(os.tmpdir(), "actors-pulumi-"));
         fs.mkdirSync(path.join(home, "state"));
         const s = new PulumiStack(dir, stack, home, env);
-        await s.cli(["stack", "select", "--create", stack]);
+        await s.cli(["stack", "select", "--create"]);
         return s;
     }
 
@@ -101,7 +102,10 @@ export class PulumiStack {
 
     /** Runs the real CLI itself (config, stack export/import, state ...). */
     async cli(args: string[]): Promise<string> {
-        const { stdout } = await run(path.join(TOOLS_BIN, "pulumi"), [...args, "--stack", this.stack], {
+        // Flags before a `--` (after it, values such as "-1" are arguments, and so would be --stack).
+        const end = args.includes("--") ? args.indexOf("--") : args.length;
+        const withStack = [...args.slice(0, end), "--stack", this.stack, ...args.slice(end)];
+        const { stdout } = await run(path.join(TOOLS_BIN, "pulumi"), withStack, {
             cwd: this.dir,
             env: this.env,
             maxBuffer: 64 * 1024 * 1024,
@@ -116,6 +120,12 @@ export class PulumiStack {
 
     async removeConfig(...keys: string[]): Promise<void> {
         for (const key of keys) await this.cli(["config", "rm", key]);
+    }
+
+    /** A preview with the project's policy pack (policy/) run by the CLI as an analyzer. */
+    previewWithPolicies(...extra: string[]) {
+        const pack = policyPackExecutable(path.join(ROOT, "policy"), this.home);
+        return this.command("preview", ["--policy-pack", pack, ...extra]);
     }
 
     preview(...extra: string[]) {
@@ -190,17 +200,30 @@ export class PulumiStack {
         return (deployment.resources ?? []).map((r: any) => ({ ...r, custom: Boolean(r.custom) }));
     }
 
-    /** A copy of this stack's state under a new temporary folder, to try things without touching this one. */
-    async fork(dir = this.dir): Promise<PulumiStack> {
-        const copy = await PulumiStack.open(dir, this.stack, this.extraEnv);
+    /**
+     * A copy of this stack (its checkout, stack file and state) in new temporary folders, to try things without
+     * touching this one. dispose() removes both.
+     */
+    async fork(): Promise<PulumiStack> {
+        const copy = await this.sibling();
         const file = path.join(copy.home, "checkpoint.json");
         fs.writeFileSync(file, await this.exportText());
         await copy.cli(["stack", "import", "--file", file]);
         return copy;
     }
 
-    dispose(): void {
+    /**
+     * A new, empty stack of the same name, environment and secrets, on a copy of this checkout (its stack file
+     * included) with a state of its own. dispose({ checkout: true }) removes both.
+     */
+    async sibling(env: NodeJS.ProcessEnv = {}): Promise<PulumiStack> {
+        return PulumiStack.open(copyProject(this.dir), this.stack, { ...this.extraEnv, ...env });
+    }
+
+    /** Removes the stack's state folder (and its checkout, when it is a copy). */
+    dispose(opts: { checkout?: boolean } = {}): void {
         if (this.home.startsWith(os.tmpdir())) fs.rmSync(this.home, { recursive: true, force: true });
+        if (opts.checkout) removeProject(this.dir);
     }
 }
 
@@ -239,4 +262,21 @@ export function expectOk(r: RunResult): RunResult {
     return r;
 }
 
-export { typeOf };
+/** Where any of the plaintexts shows: the state as exported, the CLI's output, the diagnostics, the outputs. */
+export async function plainSecretsIn(
+    stack: PulumiStack,
+    run: { stdout: string; stderr: string; diagnostics: unknown[]; outputs: unknown },
+    plaintexts: string[],
+): Promise<string[]> {
+    const places: Record<string, string> = {
+        state: await stack.exportText(),
+        stackFile: fs.readFileSync(path.join(stack.dir, `Pulumi.${stack.stack}.yaml`), "utf8"),
+        stdout: run.stdout,
+        stderr: run.stderr,
+        diagnostics: JSON.stringify(run.diagnostics),
+        outputs: JSON.stringify(run.outputs),
+    };
+    return Object.entries(places).flatMap(([where, text]) =>
+        plaintexts.filter((p) => p && text.includes(p)).map((p) => `${where} contains ${p.slice(0, 6)}...`),
+    );
+}

@@ -117,12 +117,15 @@ const LOCAL_BASE_IMAGE = process.env.ACTORS_BASE_IMAGE ?? "localhost/trixie-base
 
 /**
  * Builds app/ once the way the program's image is built (components/appImage.ts: linux/amd64, the classic builder,
- * no build arguments), so that every later build of it only adds the layers that changed. Run it OUTSIDE a network
+ * no build arguments; pass the build's target if the program sets one), so that every later build of it only adds
+ * the layers that changed. The classic builder builds every stage up to the target, so a stage that follows the
+ * app's code (app/Dockerfile's `test` stage, with its own `RUN apt-get`) is rebuilt after a code change: inside a
+ * network namespace that fails (docs/testing.md, "Stand-ins"). Run it OUTSIDE a network
  * namespace: a build inside one (loopback only) succeeds only where the `RUN apt-get` layers are cached already.
  * The Dockerfile's base (debian:trixie-slim) cannot be pulled here: the local trixie base image is tagged under its
  * name (a stand-in for the base image, docs/testing.md).
  */
-export async function warmImageCache(opts: { context?: string } = {}): Promise<void> {
+export async function warmImageCache(opts: { context?: string; target?: string } = {}): Promise<void> {
     const context = opts.context ?? path.resolve(__dirname, "../../app");
     if (spawnSync("podman", ["image", "exists", APP_BASE_IMAGE], { env: podmanEnv() }).status !== 0)
         await podman(["tag", LOCAL_BASE_IMAGE, APP_BASE_IMAGE], { what: `tagging ${LOCAL_BASE_IMAGE}` });
@@ -133,6 +136,7 @@ export async function warmImageCache(opts: { context?: string } = {}): Promise<v
             tag: "localhost/actors-image-cache:warm",
             platform: IMAGE_PLATFORM,
             builderVersion: "BuilderV1",
+            target: opts.target,
         }),
         { what: "warming the image cache (podman build of app/)" },
     );

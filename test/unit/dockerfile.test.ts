@@ -22,15 +22,16 @@ describe("app/Dockerfile", () => {
 
     it("builds on debian:trixie-slim unless BASE_IMAGE says otherwise", () => {
         expect(text).toMatch(/^ARG BASE_IMAGE=debian:trixie-slim$/m);
-        expect(text).toMatch(/^FROM \$\{BASE_IMAGE\} AS runtime$/m);
+        expect(text).toMatch(/^FROM \$\{BASE_IMAGE\} AS base$/m);
     });
 
     it("installs without recommends, cleans apt lists, runs as a fixed numeric UID, copies the code last", () => {
-        const runtime = text.slice(text.indexOf("AS runtime"), text.indexOf("\nFROM runtime AS test"));
-        expect(runtime).toContain("apt-get install -y --no-install-recommends");
-        expect(runtime).toContain("rm -rf /var/lib/apt/lists/*");
-        expect(runtime).toMatch(/^USER 10001:10001$/m);
-        const instructions = runtime
+        const base = text.slice(text.indexOf("AS base"), text.indexOf("\nFROM base AS test"));
+        expect(base).toContain("apt-get install -y --no-install-recommends");
+        expect(base).toContain("rm -rf /var/lib/apt/lists/*");
+        const app = text.slice(text.indexOf("\nFROM base AS app"));
+        expect(app).toMatch(/^USER 10001:10001$/m);
+        const instructions = app
             .split("\n")
             .filter((l) => /^[A-Z]+ /.test(l))
             .map((l) => l.split(" ")[0]);
@@ -44,6 +45,13 @@ describe("app/Dockerfile", () => {
             "HEALTHCHECK",
             "CMD",
         ]);
-        expect(text.trim().split("\n").pop()).toBe("FROM runtime AS app");
+        // The shipped image is the last stage: a plain build gives it.
+        expect(text.split("\n").filter((l) => l.startsWith("FROM ")).pop()).toBe("FROM base AS app");
+    });
+
+    it("installs the test stage's packages before its code (a code change rebuilds no package layer, offline too)", () => {
+        const test = text.slice(text.indexOf("\nFROM base AS test"), text.indexOf("\nFROM base AS app"));
+        expect(test.indexOf("apt-get install")).toBeGreaterThan(0);
+        expect(test.indexOf("apt-get install")).toBeLessThan(test.indexOf("COPY . /app"));
     });
 });
