@@ -37,7 +37,7 @@ beforeAll(async () => {
     charts = await serveCharts();
     // The image is built (podman) and pushed to a real registry on loopback; KWOK never pulls it.
     registry = await startRegistry();
-    dir = copyProject(["provider"]);
+    dir = copyProject();
     stack = await PulumiStack.open(dir, "k8s", { KUBECONFIG: cp.kubeconfig, ...registry.env });
     await stack.setConfig({
         "actors:imageRepository": `${registry.host}/actors`,
@@ -56,12 +56,10 @@ afterAll(async () => {
 });
 
 const get = (p: string) => cp.api.get(p);
-/** A copy of the stack (its state, in a project copy with the same settings), to try what must be refused. */
+/** A copy of the stack (its state, on a copy of the checkout with its settings), to try what must be refused. */
 const fork = async () => {
-    const elsewhere = copyProject(["provider"]);
-    fs.copyFileSync(path.join(dir, "Pulumi.k8s.yaml"), path.join(elsewhere, "Pulumi.k8s.yaml"));
-    const copy = await stack.fork(elsewhere);
-    return { copy, done: () => (copy.dispose(), removeProject(elsewhere)) };
+    const copy = await stack.fork();
+    return { copy, done: () => copy.dispose({ checkout: true }) };
 };
 const jobs = async () => (await get(`/apis/batch/v1/namespaces/${NS}/jobs`)).items as any[];
 const readyReplicas = (n: number) =>
@@ -183,9 +181,9 @@ describe("the target cluster", () => {
         const dead = path.join(work, "dead-kubeconfig");
         const port = new URL(cp.server).port;
         fs.writeFileSync(dead, fs.readFileSync(cp.kubeconfig, "utf8").replace(`127.0.0.1:${port}`, "127.0.0.1:1"));
-        const { copy, done } = await fork();
-        const elsewhere = copy.at(copy.dir);
-        Object.assign(elsewhere.env, { KUBECONFIG: dead });
+        // A stack that never deployed, on a kubeconfig whose server does not answer.
+        const elsewhere = await stack.sibling({ KUBECONFIG: dead });
+        const done = () => elsewhere.dispose({ checkout: true });
         try {
             expect(await previewErrors(elsewhere)).toEqual([
                 `actors:kubeContext "actors-test": its API server https://127.0.0.1:1 is unreachable (ECONNREFUSED): start the cluster, or set actors:kubeContext to a reachable one`,
