@@ -32,6 +32,7 @@ const CHANGES: Record<string, { config: Record<string, string>; secretKeys?: str
     },
     localImage: { config: { "actors:localImage": "true" } },
     kubeContext: { config: { "actors:kubeContext": "production" } },
+    chartRepository: { config: { "actors:chartRepository": "oci://registry.internal:5000/helm" } },
     namespace: { config: { "actors:namespace": "actors-two" } },
     replicas: { config: { "actors:replicas": "3" } },
     maxReplicas: { config: { "actors:maxReplicas": "8" } },

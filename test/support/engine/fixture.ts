@@ -5,7 +5,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
-import { AddressInfo } from "net";
+import { AddressInfo, createServer } from "net";
 import * as os from "os";
 import * as path from "path";
 import { pulumiConfig } from "../../../cli/stackFile";
@@ -49,8 +49,37 @@ export function stackSpec(
         stack,
         config: { ...config, ...extra.config },
         secretKeys: [...new Set([...secretKeys, ...(extra.secretKeys ?? [])])],
-        env: extra.env,
+        env: stack === "k8s" ? { KUBECONFIG: answeringKubeconfig(), ...extra.env } : extra.env,
     };
+}
+
+/**
+ * The program checks its kubeconfig context and that the API server answers before it declares anything
+ * (components/k8s/kubeconfig.ts). Here the harness answers every Kubernetes resource itself, so the "cluster" is a
+ * loopback port that accepts connections (listening from when this module loads), under the contexts the tests use
+ * (actors-test, current; production).
+ */
+const answering = createServer((socket) => socket.destroy()).listen(0, "127.0.0.1");
+answering.unref();
+let kubeconfig: string | undefined;
+function answeringKubeconfig(): string {
+    if (kubeconfig) return kubeconfig;
+    const address = answering.address() as AddressInfo | null;
+    if (!address) throw new Error("the answering kubeconfig's port is not listening yet: call stackSpec in a test");
+    const contexts = ["actors-test", "production"];
+    kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "actors-kubeconfig-")), "config");
+    fs.writeFileSync(
+        kubeconfig,
+        JSON.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            "current-context": contexts[0],
+            clusters: [{ name: "answering", cluster: { server: `https://127.0.0.1:${address.port}` } }],
+            contexts: contexts.map((name) => ({ name, context: { cluster: "answering", user: "none" } })),
+            users: [{ name: "none", user: {} }],
+        }),
+    );
+    return kubeconfig;
 }
 
 export interface Push {
