@@ -13,6 +13,12 @@ export function stackNames(root: string = ROOT): string[] {
         .sort();
 }
 
+function projectName(root: string): string {
+    const file = path.join(root, "Pulumi.yaml");
+    const project = fs.existsSync(file) ? (yaml.load(fs.readFileSync(file, "utf8")) as { name?: string } | null) : null;
+    return project?.name ?? "actors";
+}
+
 /**
  * A stack file's config as Pulumi hands it to the program: every value a string (structured ones as JSON), and the
  * keys that are secrets. A value encrypted in the file (`secure:`) becomes `encrypted` (it cannot be read offline).
@@ -28,7 +34,10 @@ export function readStackConfig(
     const doc = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }) ?? {};
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries(doc.config ?? {})) {
+    // As the CLI does, a key without a namespace is the project's (`replicas` is `actors:replicas`).
+    const project = projectName(opts.root ?? ROOT);
+    for (const [written, value] of Object.entries(doc.config ?? {})) {
+        const key = written.includes(":") ? written : `${project}:${written}`;
         const encrypted = Boolean(value) && typeof value === "object" && "secure" in (value as object);
         config[key] = encrypted ? (opts.encrypted ?? "") : typeof value === "string" ? value : JSON.stringify(value);
         if (encrypted || opts.isSecretKey?.(key)) secretKeys.push(key);

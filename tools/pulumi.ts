@@ -90,6 +90,8 @@ function program(cwd: string) {
 }
 
 export async function run(opts: Options): Promise<number> {
+    // Pulumi runs a program in its project folder: paths in the program (the image's build context) are relative to it.
+    process.chdir(opts.cwd);
     const project = fs.readFileSync(path.join(opts.cwd, "Pulumi.yaml"), "utf8").match(/^name:\s*(\S+)/m)?.[1];
     if (!project) throw new UsageError(`${opts.cwd} holds no Pulumi.yaml with a project name`);
     const cliRoot = process.env.PULUMI_CLI_ROOT ?? path.join(ROOT, ".tools");

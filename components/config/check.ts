@@ -72,8 +72,12 @@ function parse(spec: SettingSpec, raw: string): { value: unknown } | { allowed: 
     }
 }
 
+/** A key that is, or may be, a secret: its value is never repeated. */
+const SECRET_LIKE = /key|pass|secret|token|credential|auth|drain/i;
+
 /** Keys outside the settings: a namespace nobody reads, or a name that is not a setting, with the closest one. */
-function strayKeys(config: Record<string, string>): string[] {
+function strayKeys(input: ConfigInput): string[] {
+    const { config } = input;
     const problems: string[] = [];
     const namespaces = [PROJECT, ...PROVIDER_NAMESPACES];
     const allowedNamespaces = `the project's (${PROJECT}:) or a provider's the program uses (${PROVIDER_NAMESPACES.map((n) => `${n}:`).join(", ")})`;
@@ -81,16 +85,19 @@ function strayKeys(config: Record<string, string>): string[] {
         const colon = key.indexOf(":");
         const ns = colon < 0 ? "" : key.slice(0, colon);
         const name = colon < 0 ? key : key.slice(colon + 1);
+        if ((ns === PROJECT && name in SETTINGS) || (PROVIDER_NAMESPACES as readonly string[]).includes(ns)) continue;
+        const setting = name in SETTINGS ? name : closest(name, settingKeys);
+        const secretLike =
+            input.isSecret(key) ||
+            SECRET_LIKE.test(name) ||
+            Boolean(setting && "secret" in SETTINGS[setting as SettingKey]);
+        const shown = `${key}${secretLike ? "" : ` (${show(config[key])})`}`;
         if (ns === PROJECT) {
-            if (name in SETTINGS) continue;
-            const near = closest(name, settingKeys);
             problems.push(
-                `${key} is not a setting of this program${near ? `: did you mean ${full(near)}?` : ""} (the settings are listed in docs/configuration.md)`,
+                `${shown} is not a setting of this program${setting ? `: did you mean ${full(setting)}?` : ""} (the settings are listed in docs/configuration.md)`,
             );
             continue;
         }
-        if ((PROVIDER_NAMESPACES as readonly string[]).includes(ns)) continue;
-        const setting = name in SETTINGS ? name : closest(name, settingKeys);
         const nearNamespace = closest(ns, namespaces);
         const suggestion = setting
             ? `: did you mean ${full(setting)}?`
@@ -99,8 +106,8 @@ function strayKeys(config: Record<string, string>): string[] {
               : "";
         problems.push(
             colon < 0
-                ? `${key} has no namespace${suggestion} (a key is namespace:name, in ${allowedNamespaces})`
-                : `${key} is in namespace "${ns}", which nothing here reads${suggestion} (a key must be in ${allowedNamespaces})`,
+                ? `${shown} has no namespace${suggestion} (a key is namespace:name, in ${allowedNamespaces})`
+                : `${shown} is in namespace "${ns}", which nothing here reads${suggestion} (a key must be in ${allowedNamespaces})`,
         );
     }
     return problems;
@@ -236,13 +243,14 @@ const CROSS_RULES: CrossRule[] = [
 
 export function checkConfig(input: ConfigInput): Checked {
     const { config } = input;
-    const problems = strayKeys(config);
+    const problems = strayKeys(input);
     const values: Record<string, unknown> = {};
     const failed = new Set<SettingKey>();
     const secretsSet = new Set<SecretKey>();
     // Pulumi hands the program every default Pulumi.yaml declares: then only a value other than the default shows
-    // that the stack set it. Without them (the stack file alone), any key present was set.
-    const defaultsMerged = settingKeys.every((k) => full(k) in config);
+    // that the stack set it. Without them (the stack file alone, as render reads it), any key present was set. (Most
+    // keys present, not all: a Pulumi.yaml a setting behind must not turn every default into a mistake.)
+    const defaultsMerged = settingKeys.filter((k) => full(k) in config).length > settingKeys.length / 2;
 
     const platformRaw = config[full("platform")];
     const platform =

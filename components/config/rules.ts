@@ -125,6 +125,11 @@ export const DNS_LABEL = pattern(
     /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
     "a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63",
 );
+/** Most Kubernetes object names (IngressClass, StorageClass, GatewayClass, ClusterIssuer): RFC 1123 subdomains. */
+export const DNS_SUBDOMAIN = pattern(
+    /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    "a Kubernetes object name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253",
+);
 export const HOSTNAME = pattern(
     /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/,
     "a fully qualified lowercase host name such as actors.example.com",

@@ -7,6 +7,7 @@ import {
     BYTE_QUANTITY,
     CPU_QUANTITY,
     DNS_LABEL,
+    DNS_SUBDOMAIN,
     emptyOr,
     ENV_LIST,
     HEROKU_APP_NAME,
@@ -209,13 +210,14 @@ export const SETTINGS = {
         type: "string",
         platform: "k8s",
         default: "",
+        rule: emptyOr(DNS_SUBDOMAIN),
         description: "IngressClass of the Ingress (empty: the cluster's default class).",
     },
     tlsClusterIssuer: {
         type: "string",
         platform: "k8s",
         default: "",
-        rule: emptyOr(DNS_LABEL),
+        rule: emptyOr(DNS_SUBDOMAIN),
         description: "cert-manager ClusterIssuer that issues the Ingress certificate (empty: no TLS).",
     },
     installCnpgOperator: {
@@ -257,6 +259,7 @@ export const SETTINGS = {
         type: "string",
         platform: "k8s",
         default: "",
+        rule: emptyOr(DNS_SUBDOMAIN),
         description: "StorageClass of the PostgreSQL volumes (empty: the cluster's default).",
     },
     dbClusterName: {
@@ -396,7 +399,7 @@ export const SETTINGS = {
         type: "string",
         platform: "k8s",
         default: "traefik",
-        rule: DNS_LABEL,
+        rule: DNS_SUBDOMAIN,
         description: "GatewayClass of the app's Gateway when routing is gateway.",
     },
     installKubePrometheusStack: {

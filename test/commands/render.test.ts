@@ -241,6 +241,7 @@ describe("render refuses what pulumi preview refuses", () => {
         ],
         ["k8s", { "actor:replicas": 3 }, "did you mean actors:replicas?"],
         ["heroku", { "actors:replicas": 5 }, 'actors:replicas ("5") applies to k8s only'],
+        ["heroku", { replicas: 5 }, 'actors:replicas ("5") applies to k8s only'], // the CLI reads it as actors:replicas
         ["heroku", { "actors:herokuRegon": "eu" }, "did you mean actors:herokuRegion?"],
     ])("a bad %s setting %j, with the program's message", async (base, extra, message) => {
         const name = `bad-${base}-${Object.keys(extra)[0].replace(/:/g, "-")}`;

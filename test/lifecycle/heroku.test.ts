@@ -89,6 +89,16 @@ describe("the first deploy", () => {
     });
 });
 
+describe("the policy pack", () => {
+    it("runs on the deployed stack through the real CLI and finds nothing mandatory", async () => {
+        const run = await stack.previewWithPolicies();
+        expect(errors(run)).not.toMatch(/mandatory/);
+        expectOk(run);
+        // The analyzer ran: the CLI names the pack in its output.
+        expect(run.stdout).toMatch(/Policies:[\s\S]*actors/);
+    });
+});
+
 describe("what rolls out", () => {
     it("an app code change releases once: the image and the release, nothing else", async () => {
         touch(stack.dir, "app/actors/__init__.py", "# lifecycle: an app change");

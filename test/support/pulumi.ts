@@ -9,12 +9,11 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { copyProject, removeProject, ROOT } from "../../tools/checkout";
+import { PLUGINS_BIN, policyPackExecutable } from "./plugins/policyPack";
 
 const run = promisify(execFile);
 
 export const TOOLS_BIN = path.join(ROOT, ".tools", "bin");
-/** Stand-ins for the provider plugins that cannot be built here (docker, random) and the policy analyzer. */
-export const PLUGINS_BIN = path.join(ROOT, "test", "support", "plugins", "bin");
 const DRIVER = path.join(ROOT, "tools", "pulumi.ts");
 const PASSPHRASE = "lifecycle-test-passphrase";
 
@@ -73,7 +72,6 @@ export class PulumiStack {
     ) {
         this.env = {
             ...process.env,
-            PATH: [TOOLS_BIN, PLUGINS_BIN, path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
             PULUMI_HOME: path.join(home, "pulumi-home"),
             PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
             PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
@@ -81,6 +79,10 @@ export class PulumiStack {
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "1",
             ...extraEnv,
+            // The CLI, the plugins that stand in for those that cannot be built here, and this Node.js first.
+            PATH: [TOOLS_BIN, PLUGINS_BIN, path.dirname(process.execPath), extraEnv.PATH ?? process.env.PATH].join(
+                path.delimiter,
+            ),
         };
     }
 
@@ -118,6 +120,12 @@ export class PulumiStack {
 
     async removeConfig(...keys: string[]): Promise<void> {
         for (const key of keys) await this.cli(["config", "rm", key]);
+    }
+
+    /** A preview with the project's policy pack (policy/) run by the CLI as an analyzer. */
+    previewWithPolicies(...extra: string[]) {
+        const pack = policyPackExecutable(path.join(ROOT, "policy"), this.home);
+        return this.command("preview", ["--policy-pack", pack, ...extra]);
     }
 
     preview(...extra: string[]) {
@@ -164,6 +172,13 @@ export class PulumiStack {
                 protect: Boolean(m.new?.protect ?? m.old?.protect),
                 custom: Boolean(m.new?.custom ?? m.old?.custom),
             }));
+        // What a refresh found different is known once it read the resource (its outputs event).
+        const refreshed = new Map<string, string[]>(
+            raw
+                .filter((e) => e.resOutputsEvent?.metadata?.op === "refresh")
+                .map((e) => [e.resOutputsEvent.metadata.urn, e.resOutputsEvent.metadata.diffs ?? []]),
+        );
+        for (const step of steps) if (step.op === "refresh") step.diffs = refreshed.get(step.urn) ?? step.diffs;
         const diagnostics = raw
             .filter((e) => e.diagnosticEvent)
             .map((e) => ({
@@ -231,7 +246,9 @@ export function changes(r: RunResult): string[] {
         .filter(
             (s) =>
                 isCustomStep(s) &&
-                !["same", "create-replacement", "delete-replaced", "discard-replaced"].includes(s.op),
+                !["same", "create-replacement", "delete-replaced", "discard-replaced"].includes(s.op) &&
+                // A refresh visits every resource; it changes only those whose state differed.
+                !(s.op === "refresh" && s.diffs.length === 0),
         )
         .map((s) => `${s.op} ${s.type.split(":").pop()}::${s.name}`)
         .sort();

@@ -291,6 +291,36 @@ describe("whole numbers are digits only, within the stated range", () => {
     });
 });
 
+describe("Kubernetes names are checked as the API server checks them", () => {
+    const labels = ["actors:namespace", "actors:cnpgOperatorNamespace"];
+    const subdomains = [
+        "actors:ingressClassName",
+        "actors:dbStorageClass",
+        "actors:tlsClusterIssuer",
+        "actors:gatewayClassName",
+    ];
+    const notNames = ["Fast SSD", "fast_ssd", "-fast", "fast-", "UPPER", "a..b", "x".repeat(254)];
+
+    it.each([...labels, ...subdomains].flatMap((key) => notNames.map((v) => [key, v])))(
+        "refuses %s = %j",
+        (key, value) => {
+            const found = problems({ ...k8s, "actors:ingressHost": "a.example.com", [key]: value });
+            expect(found).toEqual([expect.stringContaining(`${key} must be a `)]);
+        },
+    );
+
+    it.each(subdomains)("%s accepts a dotted name", (key) => {
+        const found = problems({ ...k8s, "actors:ingressHost": "a.example.com", [key]: "fast.example-1.io" });
+        expect(found).toEqual([]);
+    });
+
+    it.each(labels)("%s refuses a dotted name (a namespace is a DNS label)", (key) => {
+        expect(problems({ ...k8s, [key]: "team.actors" })).toEqual([
+            expect.stringContaining(`${key} must be a DNS label`),
+        ]);
+    });
+});
+
 describe("herokuAppName is the Platform API's app name, one rule with move-data's --heroku-app", () => {
     const schema = JSON.parse(
         fs.readFileSync(path.join(ROOT, "test", "reference", "heroku-platform-api.schema.json"), "utf8"),
@@ -414,6 +444,14 @@ describe("keys outside the settings are refused, with the closest setting for a 
         expect(found[0].startsWith(`${key} `)).toBe(true);
         if (suggestion) expect(found[0]).toContain(`did you mean ${suggestion}?`);
         else expect(found[0]).not.toContain("did you mean");
+    });
+
+    it("repeats the value of a stray key, unless it is or looks like a secret", () => {
+        expect(problems({ ...k8s, "actors:herokuRegon": "eu" })[0]).toMatch(/^actors:herokuRegon \("eu"\) is not/);
+        for (const key of ["actors:herokuApiKy", "actors:imageRegistryPasword", "aws:secretKey", "app:token"])
+            expect(problems({ ...k8s, [key]: "hunter2" })[0]).not.toContain("hunter2");
+        const marked = problems({ ...k8s, "actors:whatever": "hunter2" }, { secretKeys: ["actors:whatever"] });
+        expect(marked[0]).not.toContain("hunter2");
     });
 
     it.each(["kubernetes:context", "docker:host", "random:x", "pulumi:tags"])("leaves %s to its provider", (key) => {

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
-    it("declares the app, Postgres, config vars, the release and the formation, and nothing of Kubernetes", () => {
+    it("declares the app, Postgres, config vars, the release, the formation and the destroy guard, nothing of Kubernetes", () => {
         const types = plain.resources
             .filter((r) => !r.type.startsWith("actors:"))
             .map((r) => r.type)
@@ -104,7 +104,7 @@ describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
         for (const name of ["Domain", "Feature", "LogDrain"]) expect(plain.byType(T(name))).toHaveLength(0);
     });
 
-    it("hands the API key only to the Heroku provider, as a secret; no resource carries it or any code", () => {
+    it("hands the API key only to the Heroku provider, as a secret; no Heroku resource carries it or any code", () => {
         for (const run of [plain, full]) {
             const provider = run.one("pulumi:providers:actors-heroku");
             expect(plainSecretLeaks(provider.inputs, [SENTINEL], "provider")).toEqual([]);

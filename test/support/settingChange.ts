@@ -1,0 +1,62 @@
+/**
+ * One setting changed on a deployed stack, through the real CLI, on a fork of it (its own checkout and state):
+ * preview, then up. The two must agree; nothing is applied that the preview did not show; no secret appears in plain
+ * text; or, refused, the message names the setting (or the engine's refusal to replace a protected resource). A
+ * protected resource is never deleted or replaced (unless the change is to the protection itself).
+ */
+import { SETTINGS } from "../../components/config";
+import type { Platform } from "../../components/config/settings";
+import { changes, errors, opsOn, plainSecretsIn, PulumiStack, RunResult } from "./pulumi";
+
+export interface SettingChange {
+    /** Plain settings, as `pulumi config set`. */
+    config?: Record<string, string>;
+    /** Secret settings, as `pulumi config set --secret`. */
+    secrets?: Record<string, string>;
+}
+
+/** The settings a stack of this platform reads (its own and both platforms'), platform itself aside. */
+export function settingsOf(platform: Exclude<Platform, "both">): string[] {
+    return Object.entries(SETTINGS)
+        .filter(([key, spec]) => key !== "platform" && (spec.platform === platform || spec.platform === "both"))
+        .map(([key]) => key);
+}
+
+export async function expectSettingChange(
+    deployed: PulumiStack,
+    key: string,
+    change: SettingChange,
+    opts: { plaintexts: string[] },
+): Promise<{ planned: RunResult; applied: RunResult }> {
+    const trial = await deployed.fork();
+    try {
+        const before = await trial.resources();
+        const protectedOnes = before.filter((r) => r.protect);
+        await trial.setConfig(change.config ?? {});
+        await trial.setConfig(change.secrets ?? {}, { secret: true });
+        const planned = await trial.preview();
+        const applied = await trial.up();
+        expect({ preview: planned.ok, up: applied.ok, errors: applied.ok ? "" : errors(applied) }).toMatchObject({
+            preview: applied.ok,
+        });
+        if (applied.ok) {
+            // Nothing happens that the preview did not show (a preview may show more: what it cannot know is unknown).
+            expect(changes(applied).filter((c) => !changes(planned).includes(c))).toEqual([]);
+            expect(await plainSecretsIn(trial, applied, opts.plaintexts)).toEqual([]);
+        } else {
+            const refusedReplace = protectedOnes.some((r) => errors(applied).includes(`${r.urn}`));
+            if (!refusedReplace) expect(errors(applied)).toContain(`actors:${key}`);
+        }
+        if (key !== "protectDatabase") {
+            const names = protectedOnes.map((r) => `::${r.urn.split("::").pop()}`);
+            expect(opsOn(applied, "delete", "replace").filter((c) => names.some((n) => c.endsWith(n)))).toEqual([]);
+            const after = await trial.resources();
+            expect(after.filter((r) => r.protect).map((r) => `${r.urn}=${r.id}`)).toEqual(
+                protectedOnes.map((r) => `${r.urn}=${r.id}`),
+            );
+        }
+        return { planned, applied };
+    } finally {
+        trial.dispose({ checkout: true });
+    }
+}
