@@ -8,15 +8,12 @@
  * already runs it. Nothing here runs the operator or its webhooks (see docs/testing.md).
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { copyProject, removeProject, touch } from "../../tools/checkout";
-import { ChartRepository, serveCharts } from "../support/charts";
-import { ControlPlane, startControlPlane } from "../support/cluster";
-import { Registry, startRegistry } from "../support/registry";
 import { waitFor } from "../support/kubeApi";
 import { SENTINEL } from "../support/helpers";
-import { changes, errors, expectOk, plainSecretsIn, PulumiStack } from "../support/pulumi";
+import { K8sWorld, startK8sWorld } from "../support/k8sWorld";
+import { changes, errors, expectOk, opsOn, plainSecretsIn, PulumiStack } from "../support/pulumi";
 
 jest.setTimeout(600_000);
 
@@ -25,43 +22,18 @@ const CLUSTER = "actors-db";
 /** What a new image rolls out: the image, the Deployment, and a new migration Job (named by the image's tag). */
 const ROLLOUT = ["replace Job::k8s-web-migrate", "update Deployment::k8s-web-deployment", "update Image::app"];
 
-let cp: ControlPlane;
-let charts: ChartRepository;
-let registry: Registry;
-let work: string;
-let dir: string;
+let world: K8sWorld;
 let stack: PulumiStack;
 
 beforeAll(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "actors-k8s-"));
-    cp = await startControlPlane(path.join(work, "cluster"));
-    charts = await serveCharts();
-    // The image is built (podman) and pushed to a real registry on loopback; KWOK never pulls it.
-    registry = await startRegistry();
-    dir = copyProject();
-    // Every generated password starts with SENTINEL (the random stand-in), so a plain one can be searched for.
-    stack = await PulumiStack.open(dir, "k8s", {
-        KUBECONFIG: cp.kubeconfig,
-        ACTORS_RANDOM_SENTINEL: SENTINEL,
-        ...registry.env,
-    });
-    await stack.setConfig({
-        "actors:imageRepository": `${registry.host}/actors`,
-        "actors:kubeContext": cp.context,
-        "actors:chartRepository": charts.url,
-        "actors:installCnpgOperator": "false",
-    });
+    world = await startK8sWorld();
+    stack = world.stack;
 });
 afterAll(async () => {
-    stack?.dispose();
-    if (dir) removeProject(dir);
-    await charts?.stop();
-    await registry?.stop();
-    await cp?.stop();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await world?.stop();
 });
 
-const get = (p: string) => cp.api.get(p);
+const get = (p: string) => world.get(p);
 /** A copy of the stack (its state, on a copy of the checkout with its settings), to try what must be refused. */
 const fork = async () => {
     const copy = await stack.fork();
@@ -111,7 +83,7 @@ describe("the first deploy", () => {
         // only with --debug, so they are left out here.)
         const shown = { ...r, diagnostics: r.diagnostics.filter((d) => d.severity !== "debug") };
         expect(await plainSecretsIn(stack, shown, [SENTINEL])).toEqual([]);
-        expect(charts.requests).toEqual(expect.arrayContaining(["GET /index.yaml", "GET /cluster-0.8.1.tgz"]));
+        expect(world.charts.requests).toEqual(expect.arrayContaining(["GET /index.yaml", "GET /cluster-0.8.1.tgz"]));
     });
 
     it("`pulumi refresh` right after plans nothing", async () => {
@@ -128,7 +100,7 @@ describe("an app change", () => {
     it("rolls the Deployment and runs the new migration Job exactly once", async () => {
         const before = await get(`/apis/apps/v1/namespaces/${NS}/deployments/actors-web`);
         const [oldJob] = await jobs();
-        touch(dir, "app/actors/__init__.py", "# a change to the app");
+        touch(stack.dir, "app/actors/__init__.py", "# a change to the app");
 
         const r = expectOk(await stack.up());
         expect(changes(r)).toEqual(ROLLOUT);
@@ -145,13 +117,65 @@ describe("an app change", () => {
     });
 });
 
+describe("what else rolls out, and what does not", () => {
+    it("a Dockerfile change rolls out once too", async () => {
+        touch(stack.dir, "app/Dockerfile", "# a Dockerfile change");
+        expect(changes(expectOk(await stack.up()))).toEqual(ROLLOUT);
+    });
+
+    it("a change to the program's code alone changes nothing", async () => {
+        touch(stack.dir, "components/k8s/web.ts", "// a comment");
+        expect(changes(expectOk(await stack.up()))).toEqual([]);
+    });
+
+    it("the same commit from another checkout changes nothing", async () => {
+        const other = copyProject(stack.dir);
+        try {
+            expect(changes(expectOk(await stack.at(other).up("--expect-no-changes")))).toEqual([]);
+        } finally {
+            removeProject(other);
+        }
+    });
+
+    it("the policy pack runs on the deployed stack through the real CLI and finds nothing mandatory", async () => {
+        const r = await stack.previewWithPolicies();
+        expect(errors(r)).not.toMatch(/mandatory/);
+        expectOk(r);
+        expect(r.stdout).toMatch(/Policies:[\s\S]*actors/);
+    });
+});
+
+/**
+ * Every object of the app's namespace, as kind/name, uid and generation: a delete (a new uid) or a change of spec (a new
+ * generation) shows. (Not resourceVersion: the controllers write status all the time.)
+ */
+const objects = async () => {
+    const lists = [
+        "/api/v1/namespaces/actors/services",
+        "/api/v1/namespaces/actors/secrets",
+        "/api/v1/namespaces/actors/serviceaccounts",
+        "/apis/apps/v1/namespaces/actors/deployments",
+        "/apis/batch/v1/namespaces/actors/jobs",
+        "/apis/policy/v1/namespaces/actors/poddisruptionbudgets",
+        "/apis/networking.k8s.io/v1/namespaces/actors/networkpolicies",
+        "/apis/autoscaling/v2/namespaces/actors/horizontalpodautoscalers",
+        `/apis/postgresql.cnpg.io/v1/namespaces/${NS}/clusters`,
+    ];
+    const items = (await Promise.all(lists.map((l) => get(l)))).flatMap((l: any) => l?.items ?? []);
+    return items.map((o: any) => `${o.metadata.name} ${o.metadata.uid} ${o.metadata.generation ?? "-"}`).sort();
+};
+
 describe("the protected database", () => {
-    it("refuses `pulumi destroy`, and nothing is deleted", async () => {
+    it("refuses `pulumi destroy`, and nothing is deleted or written", async () => {
+        const before = await objects();
+        const resources = (await stack.resources()).map((x) => x.urn).sort();
         const r = await stack.destroy();
         expect(r.ok).toBe(false);
         expect(errors(r)).toMatch(/destroy refused: the database is protected/);
         expect(await get(`/apis/postgresql.cnpg.io/v1/namespaces/${NS}/clusters/${CLUSTER}`)).toBeDefined();
         expect(await get(`/apis/apps/v1/namespaces/${NS}/deployments/actors-web`)).toBeDefined();
+        expect(await objects()).toEqual(before);
+        expect((await stack.resources()).map((x) => x.urn).sort()).toEqual(resources);
         expect(changes(expectOk(await stack.preview("--expect-no-changes")))).toEqual([]);
     });
 
@@ -184,7 +208,7 @@ describe("the target cluster", () => {
         try {
             await copy.setConfig({ "actors:kubeContext": "production" });
             expect(await previewErrors(copy)).toEqual([
-                `actors:kubeContext is "production", which is not a context in the kubeconfig (${cp.kubeconfig}): set it to one of "actors-test", or leave it empty for the current context`,
+                `actors:kubeContext is "production", which is not a context in the kubeconfig (${world.cp.kubeconfig}): set it to one of "actors-test", or leave it empty for the current context`,
             ]);
         } finally {
             done();
@@ -192,9 +216,12 @@ describe("the target cluster", () => {
     });
 
     it("an API server that does not answer fails preview with one line naming the setting", async () => {
-        const dead = path.join(work, "dead-kubeconfig");
-        const port = new URL(cp.server).port;
-        fs.writeFileSync(dead, fs.readFileSync(cp.kubeconfig, "utf8").replace(`127.0.0.1:${port}`, "127.0.0.1:1"));
+        const dead = path.join(world.work, "dead-kubeconfig");
+        const port = new URL(world.cp.server).port;
+        fs.writeFileSync(
+            dead,
+            fs.readFileSync(world.cp.kubeconfig, "utf8").replace(`127.0.0.1:${port}`, "127.0.0.1:1"),
+        );
         // A stack that never deployed, on a kubeconfig whose server does not answer.
         const elsewhere = await stack.sibling({ KUBECONFIG: dead });
         const done = () => elsewhere.dispose({ checkout: true });
@@ -205,5 +232,16 @@ describe("the target cluster", () => {
         } finally {
             done();
         }
+    });
+});
+
+describe("destroy, on purpose", () => {
+    it("removes everything once protectDatabase is off", async () => {
+        await stack.setConfig({ "actors:protectDatabase": "false" });
+        expect(changes(expectOk(await stack.up()))).toEqual(["update Resource::destroy-guard"]);
+        const r = expectOk(await stack.destroy());
+        expect(opsOn(r, "delete")).toEqual(expect.arrayContaining(["delete Deployment::k8s-web-deployment"]));
+        expect(await stack.resources()).toEqual([]);
+        expect(await get(`/apis/apps/v1/namespaces/${NS}/deployments/actors-web`)).toBeUndefined();
     });
 });
