@@ -1,13 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { BARMAN_CLOUD_PLUGIN, barmanCloudPluginRelease, cnpgOperatorRelease } from "./addons/cnpg";
 import { CHARTS } from "./charts";
 import { pinnedRelease } from "./helm";
 import { APP_SELECTOR } from "./labels";
 import { dbAppSecret, dbRwService } from "./names";
-
-/** The plugin's name, as Clusters, ScheduledBackups and externalClusters refer to it. */
-export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";
 export const DB_NAME = "app";
 export const DB_OWNER = "app";
 
@@ -77,18 +75,12 @@ export class Database extends pulumi.ComponentResource {
         const parent = { parent: this };
         this.clusterName = args.clusterName;
         this.appSecretName = dbAppSecret(args.clusterName);
+        const addonArgs = { namespace: args.operatorNamespace, chartRepository: args.chartRepository };
 
         if (args.installOperator) {
-            this.operatorRelease = pinnedRelease(
+            this.operatorRelease = cnpgOperatorRelease(
                 `${name}-operator`,
-                CHARTS.cnpgOperator,
-                {
-                    release: "cnpg",
-                    namespace: args.operatorNamespace,
-                    createNamespace: true,
-                    values: operatorValues(args.monitoring),
-                    chartRepository: args.chartRepository,
-                },
+                { ...addonArgs, monitoring: args.monitoring },
                 parent,
             );
         }
@@ -119,25 +111,13 @@ export class Database extends pulumi.ComponentResource {
         const before: pulumi.Resource[] = [appSecret, ...(this.operatorRelease ? [this.operatorRelease] : [])];
         if (args.backup) {
             if (args.installBackupPlugin) {
-                // The plugin must run in the operator's namespace; it needs cert-manager for its certificates.
-                this.backupPluginRelease = pinnedRelease(
-                    `${name}-backup-plugin`,
-                    CHARTS.barmanCloudPlugin,
-                    {
-                        release: "plugin-barman-cloud",
-                        namespace: args.operatorNamespace,
-                        createNamespace: true,
-                        values: backupPluginValues(),
-                        chartRepository: args.chartRepository,
-                    },
-                    {
-                        parent: this,
-                        dependsOn: [
-                            ...(args.backupPluginDependsOn ?? []),
-                            ...(this.operatorRelease ? [this.operatorRelease] : []),
-                        ],
-                    },
-                );
+                this.backupPluginRelease = barmanCloudPluginRelease(`${name}-backup-plugin`, addonArgs, {
+                    parent: this,
+                    dependsOn: [
+                        ...(args.backupPluginDependsOn ?? []),
+                        ...(this.operatorRelease ? [this.operatorRelease] : []),
+                    ],
+                });
                 before.push(this.backupPluginRelease);
             }
             const credentials = new k8s.core.v1.Secret(
@@ -230,15 +210,6 @@ export function clusterReleaseOptions(
     // Create-before-delete: a replacement under the same release name fails at `helm install` and leaves the running
     // database as it was; under a new cluster name the new cluster exists before the old one goes.
     return { protect: args.protect, replacementTrigger: bootstrapIdentity(args.restore), deleteBeforeReplace: false };
-}
-
-export function operatorValues(monitoring: boolean): Record<string, unknown> {
-    return { crds: { create: true }, config: { clusterWide: true }, monitoring: { podMonitorEnabled: monitoring } };
-}
-
-export function backupPluginValues(): Record<string, unknown> {
-    // Requests only: the chart sets none, and a guessed memory limit could kill the plugin mid-backup.
-    return { crds: { create: true }, resources: { requests: { cpu: "50m", memory: "64Mi" } } };
 }
 
 /** Where base backups and WAL go: the former in-tree `barmanObjectStore` settings, now an ObjectStore's. */

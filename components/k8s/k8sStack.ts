@@ -6,9 +6,9 @@ import { registryServer } from "../appImage";
 import { Database } from "./database";
 import { checkKubeTarget } from "./kubeconfig";
 import { APP_GATEWAY, AppNetwork } from "./network";
-import { Observability } from "./observability";
-import { Tls } from "./tls";
-import { Traefik, TRAEFIK_CLASS } from "./traefik";
+import { Observability } from "./addons/observability";
+import { Tls } from "./addons/tls";
+import { Traefik, TRAEFIK_CLASS } from "./addons/traefik";
 import { APP_PORT, WebApp } from "./web";
 
 export type K8sStackArgs = PlatformStackArgs;

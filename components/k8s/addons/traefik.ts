@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "./charts";
-import { pinnedRelease } from "./helm";
+import { CHARTS } from "../charts";
+import { pinnedRelease } from "../helm";
 
 export const TRAEFIK_NAMESPACE = "traefik";
 export const TRAEFIK_CLASS = "traefik";

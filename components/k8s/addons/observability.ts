@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "./charts";
-import { pinnedRelease } from "./helm";
-import { APP_SELECTOR } from "./labels";
+import { CHARTS } from "../charts";
+import { pinnedRelease } from "../helm";
+import { APP_SELECTOR } from "../labels";
 
 export const MONITORING_NAMESPACE = "monitoring";
 /** The label kube-prometheus-stack's Grafana sidecar looks for on dashboard ConfigMaps (its default). */
