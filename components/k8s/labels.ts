@@ -14,5 +14,8 @@ export function appLabels(component: "web" | "migrate"): Record<string, string> 
 
 export const APP_SELECTOR = { "app.kubernetes.io/name": APP_NAME };
 
+/** Selects the web pods (Deployment, Service, autoscaling and disruption budgets, NetworkPolicy, ServiceMonitor). */
+export const WEB_SELECTOR = { ...APP_SELECTOR, "app.kubernetes.io/component": "web" };
+
 /** Set on the Service when actors:serviceType asks for NodePort or LoadBalancer; the policy pack requires it there. */
 export const EXPOSURE_ANNOTATION = "actors.dev/requested-service-type";

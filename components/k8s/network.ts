@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_SELECTOR } from "./labels";
+import { WEB_SELECTOR } from "./labels";
 import { APP_PORT } from "./web";
 
 export const APP_GATEWAY = "actors-web";
@@ -44,7 +44,7 @@ export class AppNetwork extends pulumi.ComponentResource {
             {
                 metadata: { name: "actors-web-ingress", namespace: args.namespace },
                 spec: {
-                    podSelector: { matchLabels: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" } },
+                    podSelector: { matchLabels: WEB_SELECTOR },
                     policyTypes: ["Ingress"],
                     ingress: [{ ports: [{ protocol: "TCP", port: APP_PORT }] }],
                 },

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_SELECTOR, appLabels, EXPOSURE_ANNOTATION } from "./labels";
+import { WEB_SELECTOR, appLabels, EXPOSURE_ANNOTATION } from "./labels";
 import { WEB_DEPLOYMENT } from "./names";
 import { restrictedContainerSecurity, restrictedPodSecurity, tmpMount, tmpVolume } from "./podSecurity";
 
@@ -168,7 +168,7 @@ export class WebApp extends pulumi.ComponentResource {
                 spec: {
                     // No `replicas`: the autoscaler owns it (minReplicas is the floor), so `pulumi up` never fights it.
                     revisionHistoryLimit: 5,
-                    selector: { matchLabels: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" } },
+                    selector: { matchLabels: WEB_SELECTOR },
                     strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                     template: {
                         metadata: { labels: webLabels },
@@ -190,7 +190,7 @@ export class WebApp extends pulumi.ComponentResource {
                                     topologyKey: "kubernetes.io/hostname",
                                     whenUnsatisfiable: "ScheduleAnyway",
                                     labelSelector: {
-                                        matchLabels: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" },
+                                        matchLabels: WEB_SELECTOR,
                                     },
                                 },
                             ],
@@ -213,7 +213,7 @@ export class WebApp extends pulumi.ComponentResource {
                 },
                 spec: {
                     type: args.serviceType,
-                    selector: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" },
+                    selector: WEB_SELECTOR,
                     ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
                 },
             },
@@ -250,7 +250,7 @@ export class WebApp extends pulumi.ComponentResource {
                 spec: {
                     // With one replica a budget of 0 unavailable would block every node drain.
                     ...(args.replicas > 1 ? { minAvailable: 1 } : { maxUnavailable: 1 }),
-                    selector: { matchLabels: { ...APP_SELECTOR, "app.kubernetes.io/component": "web" } },
+                    selector: { matchLabels: WEB_SELECTOR },
                 },
             },
             parent,

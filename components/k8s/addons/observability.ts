@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../charts";
 import { pinnedRelease } from "../helm";
-import { APP_SELECTOR } from "../labels";
+import { WEB_SELECTOR } from "../labels";
 
 export const MONITORING_NAMESPACE = "monitoring";
 /** The label kube-prometheus-stack's Grafana sidecar looks for on dashboard ConfigMaps (its default). */
@@ -61,7 +61,6 @@ export class Observability extends pulumi.ComponentResource {
         }
         // Monitoring CRDs come with the stack when it is installed here.
         const after = { parent: this, dependsOn: this.release ? [this.release] : [] };
-        const selector = { ...APP_SELECTOR, "app.kubernetes.io/component": "web" };
         new k8s.apiextensions.CustomResource(
             `${name}-podmonitor`,
             {
@@ -69,7 +68,7 @@ export class Observability extends pulumi.ComponentResource {
                 kind: "PodMonitor",
                 metadata: { name: "actors-web", namespace: args.namespace },
                 spec: {
-                    selector: { matchLabels: selector },
+                    selector: { matchLabels: WEB_SELECTOR },
                     podMetricsEndpoints: [{ port: "http", path: "/metrics", interval: "30s" }],
                 },
             },
