@@ -6,8 +6,8 @@ import { CHARTS } from "./charts";
 import { pinnedRelease } from "./helm";
 import { APP_SELECTOR } from "./labels";
 import { dbAppSecret, dbRwService } from "./names";
-export const DB_NAME = "app";
-export const DB_OWNER = "app";
+const DB_NAME = "app";
+const DB_OWNER = "app";
 
 export interface DatabaseBackupArgs {
     destination: string;
@@ -190,8 +190,8 @@ export class Database extends pulumi.ComponentResource {
     }
 }
 
-export const backupSecretName = (clusterName: string) => `${clusterName}-backup-s3`;
-export const objectStoreName = (clusterName: string) => `${clusterName}-store`;
+const backupSecretName = (clusterName: string) => `${clusterName}-backup-s3`;
+const objectStoreName = (clusterName: string) => `${clusterName}-store`;
 
 /**
  * How the cluster was created: from scratch, or from which backup. CloudNativePG cannot restore into a running cluster
@@ -213,7 +213,7 @@ export function clusterReleaseOptions(
 }
 
 /** Where base backups and WAL go: the former in-tree `barmanObjectStore` settings, now an ObjectStore's. */
-export function objectStoreSpec(clusterName: string, backup: DatabaseBackupArgs): Record<string, unknown> {
+function objectStoreSpec(clusterName: string, backup: DatabaseBackupArgs): Record<string, unknown> {
     const secret = backupSecretName(clusterName);
     return {
         retentionPolicy: backup.retention,
@@ -231,7 +231,7 @@ export function objectStoreSpec(clusterName: string, backup: DatabaseBackupArgs)
     };
 }
 
-export function scheduledBackupSpec(clusterName: string, schedule: string): Record<string, unknown> {
+function scheduledBackupSpec(clusterName: string, schedule: string): Record<string, unknown> {
     return {
         schedule,
         // A first base backup right away: point-in-time recovery needs one, and a restored cluster archives anew.
@@ -243,7 +243,7 @@ export function scheduledBackupSpec(clusterName: string, schedule: string): Reco
     };
 }
 
-export function clusterValues(args: DatabaseArgs): Record<string, unknown> {
+function clusterValues(args: DatabaseArgs): Record<string, unknown> {
     const resources = {
         requests: { cpu: args.cpu, memory: args.memory },
         limits: { cpu: args.cpu, memory: args.memory },
@@ -305,7 +305,7 @@ export function clusterValues(args: DatabaseArgs): Record<string, unknown> {
 
 /** PostgreSQL (5432) only from the app's pods and the cluster's own instances; the instance manager (8000) also from
  *  the operator's namespace; with monitoring, the metrics port (9187, no data) from any namespace. */
-export function databaseNetworkPolicy(
+function databaseNetworkPolicy(
     clusterName: string,
     operatorNamespace: string,
     monitoring: boolean,

@@ -1,7 +1,7 @@
 /** Labels and annotations of what the app runs. Leaf module: the policy pack imports it too. */
 
 /** Labels of everything the app runs; NetworkPolicies select app pods (web and migration) by `name`. */
-export const APP_NAME = "actors";
+const APP_NAME = "actors";
 
 export function appLabels(component: "web" | "migrate"): Record<string, string> {
     return {

@@ -4,7 +4,7 @@ import { WEB_SELECTOR } from "./labels";
 import { APP_PORT } from "./web";
 
 export const APP_GATEWAY = "actors-web";
-export const TLS_SECRET = "actors-web-tls";
+const TLS_SECRET = "actors-web-tls";
 
 export interface NetworkArgs {
     namespace: pulumi.Input<string>;
