@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "../charts";
+import { CHARTS, PinnedChart } from "../charts";
 import { pinnedRelease } from "../helm";
 
 /** The plugin's name, as Clusters, ScheduledBackups and externalClusters refer to it. */
@@ -19,18 +19,7 @@ export function cnpgOperatorRelease(
     args: CnpgAddonArgs & { monitoring: boolean },
     opts: pulumi.CustomResourceOptions,
 ): k8s.helm.v3.Release {
-    return pinnedRelease(
-        name,
-        CHARTS.cnpgOperator,
-        {
-            release: "cnpg",
-            namespace: args.namespace,
-            createNamespace: true,
-            values: operatorValues(args.monitoring),
-            chartRepository: args.chartRepository,
-        },
-        opts,
-    );
+    return operatorNamespaceRelease(name, CHARTS.cnpgOperator, "cnpg", operatorValues(args.monitoring), args, opts);
 }
 
 /** The Barman Cloud plugin (Helm): it must run in the operator's namespace, and needs cert-manager for its certificates. */
@@ -39,16 +28,29 @@ export function barmanCloudPluginRelease(
     args: CnpgAddonArgs,
     opts: pulumi.CustomResourceOptions,
 ): k8s.helm.v3.Release {
-    return pinnedRelease(
+    return operatorNamespaceRelease(
         name,
         CHARTS.barmanCloudPlugin,
-        {
-            release: "plugin-barman-cloud",
-            namespace: args.namespace,
-            createNamespace: true,
-            values: backupPluginValues(),
-            chartRepository: args.chartRepository,
-        },
+        "plugin-barman-cloud",
+        backupPluginValues(),
+        args,
+        opts,
+    );
+}
+
+/** A chart released into the operator's namespace (created if missing). */
+function operatorNamespaceRelease(
+    name: string,
+    pinned: PinnedChart,
+    release: string,
+    values: Record<string, unknown>,
+    args: CnpgAddonArgs,
+    opts: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release {
+    return pinnedRelease(
+        name,
+        pinned,
+        { release, namespace: args.namespace, createNamespace: true, values, chartRepository: args.chartRepository },
         opts,
     );
 }
