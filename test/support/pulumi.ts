@@ -91,7 +91,7 @@ export class PulumiStack {
         const home = fs.mkdtempSync(path.join(os.tmpdir(), "actors-pulumi-"));
         fs.mkdirSync(path.join(home, "state"));
         const s = new PulumiStack(dir, stack, home, env);
-        await s.cli(["stack", "select", "--create"]);
+        await s.cli(["stack", "select", "--create"]); // the stack: cli's --stack
         return s;
     }
 
@@ -102,7 +102,7 @@ export class PulumiStack {
 
     /** Runs the real CLI itself (config, stack export/import, state ...). */
     async cli(args: string[]): Promise<string> {
-        // Flags before a `--` (after it, values such as "-1" are arguments, and so would be --stack).
+        // Before a `--` (after it, everything is a value).
         const end = args.includes("--") ? args.indexOf("--") : args.length;
         const withStack = [...args.slice(0, end), "--stack", this.stack, ...args.slice(end)];
         const { stdout } = await run(path.join(TOOLS_BIN, "pulumi"), withStack, {
