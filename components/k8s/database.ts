@@ -1,15 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { BARMAN_CLOUD_PLUGIN, barmanCloudPluginRelease, cnpgOperatorRelease } from "./addons/cnpg";
 import { CHARTS } from "./charts";
 import { pinnedRelease } from "./helm";
 import { APP_SELECTOR } from "./labels";
 import { dbAppSecret, dbRwService } from "./names";
-
-/** The plugin's name, as Clusters, ScheduledBackups and externalClusters refer to it. */
-export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";
-export const DB_NAME = "app";
-export const DB_OWNER = "app";
+const DB_NAME = "app";
+const DB_OWNER = "app";
 
 export interface DatabaseBackupArgs {
     destination: string;
@@ -77,18 +75,12 @@ export class Database extends pulumi.ComponentResource {
         const parent = { parent: this };
         this.clusterName = args.clusterName;
         this.appSecretName = dbAppSecret(args.clusterName);
+        const addonArgs = { namespace: args.operatorNamespace, chartRepository: args.chartRepository };
 
         if (args.installOperator) {
-            this.operatorRelease = pinnedRelease(
+            this.operatorRelease = cnpgOperatorRelease(
                 `${name}-operator`,
-                CHARTS.cnpgOperator,
-                {
-                    release: "cnpg",
-                    namespace: args.operatorNamespace,
-                    createNamespace: true,
-                    values: operatorValues(args.monitoring),
-                    chartRepository: args.chartRepository,
-                },
+                { ...addonArgs, monitoring: args.monitoring },
                 parent,
             );
         }
@@ -119,25 +111,13 @@ export class Database extends pulumi.ComponentResource {
         const before: pulumi.Resource[] = [appSecret, ...(this.operatorRelease ? [this.operatorRelease] : [])];
         if (args.backup) {
             if (args.installBackupPlugin) {
-                // The plugin must run in the operator's namespace; it needs cert-manager for its certificates.
-                this.backupPluginRelease = pinnedRelease(
-                    `${name}-backup-plugin`,
-                    CHARTS.barmanCloudPlugin,
-                    {
-                        release: "plugin-barman-cloud",
-                        namespace: args.operatorNamespace,
-                        createNamespace: true,
-                        values: backupPluginValues(),
-                        chartRepository: args.chartRepository,
-                    },
-                    {
-                        parent: this,
-                        dependsOn: [
-                            ...(args.backupPluginDependsOn ?? []),
-                            ...(this.operatorRelease ? [this.operatorRelease] : []),
-                        ],
-                    },
-                );
+                this.backupPluginRelease = barmanCloudPluginRelease(`${name}-backup-plugin`, addonArgs, {
+                    parent: this,
+                    dependsOn: [
+                        ...(args.backupPluginDependsOn ?? []),
+                        ...(this.operatorRelease ? [this.operatorRelease] : []),
+                    ],
+                });
                 before.push(this.backupPluginRelease);
             }
             const credentials = new k8s.core.v1.Secret(
@@ -210,8 +190,8 @@ export class Database extends pulumi.ComponentResource {
     }
 }
 
-export const backupSecretName = (clusterName: string) => `${clusterName}-backup-s3`;
-export const objectStoreName = (clusterName: string) => `${clusterName}-store`;
+const backupSecretName = (clusterName: string) => `${clusterName}-backup-s3`;
+const objectStoreName = (clusterName: string) => `${clusterName}-store`;
 
 /**
  * How the cluster was created: from scratch, or from which backup. CloudNativePG cannot restore into a running cluster
@@ -232,17 +212,8 @@ export function clusterReleaseOptions(
     return { protect: args.protect, replacementTrigger: bootstrapIdentity(args.restore), deleteBeforeReplace: false };
 }
 
-export function operatorValues(monitoring: boolean): Record<string, unknown> {
-    return { crds: { create: true }, config: { clusterWide: true }, monitoring: { podMonitorEnabled: monitoring } };
-}
-
-export function backupPluginValues(): Record<string, unknown> {
-    // Requests only: the chart sets none, and a guessed memory limit could kill the plugin mid-backup.
-    return { crds: { create: true }, resources: { requests: { cpu: "50m", memory: "64Mi" } } };
-}
-
 /** Where base backups and WAL go: the former in-tree `barmanObjectStore` settings, now an ObjectStore's. */
-export function objectStoreSpec(clusterName: string, backup: DatabaseBackupArgs): Record<string, unknown> {
+function objectStoreSpec(clusterName: string, backup: DatabaseBackupArgs): Record<string, unknown> {
     const secret = backupSecretName(clusterName);
     return {
         retentionPolicy: backup.retention,
@@ -260,7 +231,7 @@ export function objectStoreSpec(clusterName: string, backup: DatabaseBackupArgs)
     };
 }
 
-export function scheduledBackupSpec(clusterName: string, schedule: string): Record<string, unknown> {
+function scheduledBackupSpec(clusterName: string, schedule: string): Record<string, unknown> {
     return {
         schedule,
         // A first base backup right away: point-in-time recovery needs one, and a restored cluster archives anew.
@@ -272,7 +243,7 @@ export function scheduledBackupSpec(clusterName: string, schedule: string): Reco
     };
 }
 
-export function clusterValues(args: DatabaseArgs): Record<string, unknown> {
+function clusterValues(args: DatabaseArgs): Record<string, unknown> {
     const resources = {
         requests: { cpu: args.cpu, memory: args.memory },
         limits: { cpu: args.cpu, memory: args.memory },
@@ -334,7 +305,7 @@ export function clusterValues(args: DatabaseArgs): Record<string, unknown> {
 
 /** PostgreSQL (5432) only from the app's pods and the cluster's own instances; the instance manager (8000) also from
  *  the operator's namespace; with monitoring, the metrics port (9187, no data) from any namespace. */
-export function databaseNetworkPolicy(
+function databaseNetworkPolicy(
     clusterName: string,
     operatorNamespace: string,
     monitoring: boolean,

@@ -1,15 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { appEnvironment } from "../appEnv";
+import { type AppImage, registryServer } from "../appImage";
+import type { Settings } from "../config";
 import type { PlatformStackArgs } from "../platformStack";
-import { registryServer } from "../appImage";
-import { Database } from "./database";
+import { Observability, ObservabilityArgs } from "./addons/observability";
+import { Tls, TlsArgs } from "./addons/tls";
+import { Traefik, TRAEFIK_CLASS, TraefikArgs } from "./addons/traefik";
+import { Database, DatabaseArgs, DatabaseBackupArgs } from "./database";
 import { checkKubeTarget } from "./kubeconfig";
-import { APP_GATEWAY, AppNetwork } from "./network";
-import { Observability } from "./observability";
-import { Tls } from "./tls";
-import { Traefik, TRAEFIK_CLASS } from "./traefik";
-import { APP_PORT, WebApp } from "./web";
+import { APP_GATEWAY, AppNetwork, NetworkArgs } from "./network";
+import { APP_PORT, WebApp, WebAppArgs } from "./web";
 
 export type K8sStackArgs = PlatformStackArgs;
 
@@ -26,160 +27,26 @@ export class K8sStack extends pulumi.ComponentResource {
         // With a real engine, the context must exist and its API server answer before anything is declared on it;
         // under unit-test mocks there is no cluster to check.
         if (pulumi.runtime.getEngine()) checkKubeTarget(s.kubeContext);
-        const provider = new k8s.Provider(
-            `${name}-provider`,
-            { ...(s.kubeContext ? { context: s.kubeContext } : {}), enableServerSideApply: true },
-            { parent: this },
-        );
+        const provider = new k8s.Provider(`${name}-provider`, providerArgs(s), { parent: this });
         const within = { parent: this, provider };
-
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            {
-                metadata: {
-                    name: s.namespace,
-                    labels: {
-                        "pod-security.kubernetes.io/enforce": "restricted",
-                        "pod-security.kubernetes.io/enforce-version": "latest",
-                        "pod-security.kubernetes.io/audit": "restricted",
-                        "pod-security.kubernetes.io/warn": "restricted",
-                    },
-                },
-            },
-            within,
-        );
-        const ns = namespace.metadata.name;
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, namespaceArgs(s), within).metadata.name;
 
         // Metrics first: with kube-prometheus-stack installed here, its CRDs must exist before the charts that create
         // PodMonitors or ServiceMonitors (the database's, Traefik's) are installed.
-        const monitoring = s.monitoring || s.installKubePrometheusStack;
-        const observability = monitoring
-            ? new Observability(
-                  `${name}-observability`,
-                  {
-                      namespace: ns,
-                      databaseCluster: s.dbClusterName,
-                      installKubePrometheusStack: s.installKubePrometheusStack,
-                      chartRepository: s.chartRepository,
-                      alertErrorPercent: s.alertErrorPercent,
-                      alertLatencyMs: s.alertLatencyMs,
-                  },
-                  within,
-              )
+        const observability = monitoringOn(s)
+            ? new Observability(`${name}-observability`, observabilityArgs(s, ns), within)
             : undefined;
         const afterMonitoring = { ...within, dependsOn: observability?.release ? [observability.release] : [] };
 
         // Platform add-ons, each off by default for clusters that already have them. cert-manager comes before the
         // database: the Barman Cloud plugin needs it for its certificates.
-        const gatewayApi = s.routing === "gateway";
-        const ingressClassName = s.ingressClassName || (s.installTraefik ? TRAEFIK_CLASS : "");
-        const tls =
-            s.installCertManager || s.letsEncryptEmail
-                ? new Tls(
-                      `${name}-tls`,
-                      {
-                          install: s.installCertManager,
-                          chartRepository: s.chartRepository,
-                          email: s.letsEncryptEmail,
-                          gatewayApi,
-                          solver: gatewayApi
-                              ? { gateway: { name: APP_GATEWAY, namespace: ns } }
-                              : { ingressClassName: ingressClassName || TRAEFIK_CLASS },
-                      },
-                      within,
-                  )
-                : undefined;
-
-        const backup =
-            s.backupDestination && s.backupAccessKeyId && s.backupSecretAccessKey
-                ? {
-                      destination: s.backupDestination,
-                      endpointUrl: s.backupEndpointUrl,
-                      region: s.backupS3Region,
-                      schedule: s.backupSchedule,
-                      retention: s.backupRetention,
-                      accessKeyId: s.backupAccessKeyId,
-                      secretAccessKey: s.backupSecretAccessKey,
-                  }
-                : undefined;
-        const database = (this.database = new Database(
-            `${name}-db`,
-            {
-                namespace: ns,
-                clusterName: s.dbClusterName,
-                installOperator: s.installCnpgOperator,
-                chartRepository: s.chartRepository,
-                operatorNamespace: s.cnpgOperatorNamespace,
-                installBackupPlugin: s.installBarmanCloudPlugin,
-                backupPluginDependsOn: tls?.release ? [tls.release] : [],
-                postgresVersion: s.postgresVersion,
-                instances: s.dbInstances,
-                storageSize: s.dbStorageSize,
-                storageClass: s.dbStorageClass,
-                cpu: s.dbCpu,
-                memory: s.dbMemory,
-                monitoring,
-                protect: s.protectDatabase,
-                backup,
-                restore: s.restoreFromBackup
-                    ? { serverName: s.restoreFromBackup, targetTime: s.restoreTargetTime }
-                    : undefined,
-            },
-            afterMonitoring,
-        ));
-
-        const web = new WebApp(
-            `${name}-web`,
-            {
-                namespace: ns,
-                image: args.image.ref,
-                imageTag: args.image.tag,
-                imagePulledFromRegistry: args.image.pushed,
-                // Credentials the nodes need to pull a private image (the same ones the push used).
-                registryCredentials:
-                    args.image.pushed && s.imageRegistryUsername && s.imageRegistryPassword
-                        ? {
-                              server: registryServer(s.imageRepository),
-                              username: s.imageRegistryUsername,
-                              password: s.imageRegistryPassword,
-                          }
-                        : undefined,
-                databaseSecretName: database.appSecretName,
-                env: { ...appEnvironment(s), PORT: String(APP_PORT) },
-                replicas: s.replicas,
-                maxReplicas: s.maxReplicas,
-                targetCpuUtilization: s.targetCpuUtilization,
-                resources: {
-                    cpuRequest: s.cpuRequest,
-                    cpuLimit: s.cpuLimit,
-                    memoryRequest: s.memoryRequest,
-                    memoryLimit: s.memoryLimit,
-                },
-                serviceType: s.serviceType,
-                dependsOn: [database],
-            },
-            within,
-        );
-
-        const traffic = s.installTraefik
-            ? new Traefik(
-                  `${name}-traffic`,
-                  { gatewayApi, metrics: monitoring, chartRepository: s.chartRepository },
-                  afterMonitoring,
-              )
-            : undefined;
+        const tls = tlsWanted(s) ? new Tls(`${name}-tls`, tlsArgs(s, ns), within) : undefined;
+        const database = (this.database = new Database(`${name}-db`, databaseArgs(s, ns, tls), afterMonitoring));
+        const web = new WebApp(`${name}-web`, webAppArgs(s, args.image, ns, database), within);
+        const traffic = s.installTraefik ? new Traefik(`${name}-traffic`, traefikArgs(s), afterMonitoring) : undefined;
         const network = new AppNetwork(
             `${name}-network`,
-            {
-                namespace: ns,
-                serviceName: web.serviceName,
-                host: s.ingressHost,
-                routing: s.routing,
-                ingressClassName,
-                gatewayClassName: s.gatewayClassName,
-                tlsClusterIssuer: s.tlsClusterIssuer,
-                dependsOn: [...(traffic ? [traffic] : []), ...(tls ? [tls] : [])],
-            },
+            networkArgs(s, ns, web.serviceName, [...(traffic ? [traffic] : []), ...(tls ? [tls] : [])]),
             within,
         );
 
@@ -188,4 +55,143 @@ export class K8sStack extends pulumi.ComponentResource {
         this.image = args.image.ref;
         this.registerOutputs({ url: this.url, namespace: this.namespace, image: this.image });
     }
+}
+
+type Namespace = pulumi.Output<string>;
+
+function providerArgs(s: Settings): k8s.ProviderArgs {
+    return { ...(s.kubeContext ? { context: s.kubeContext } : {}), enableServerSideApply: true };
+}
+
+function namespaceArgs(s: Settings): k8s.core.v1.NamespaceArgs {
+    return {
+        metadata: {
+            name: s.namespace,
+            labels: {
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/enforce-version": "latest",
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+            },
+        },
+    };
+}
+
+/** Metrics objects (PodMonitors, alerts) are declared when asked for, or when this stack installs Prometheus. */
+const monitoringOn = (s: Settings) => s.monitoring || s.installKubePrometheusStack;
+
+function observabilityArgs(s: Settings, ns: Namespace): ObservabilityArgs {
+    return {
+        namespace: ns,
+        databaseCluster: s.dbClusterName,
+        installKubePrometheusStack: s.installKubePrometheusStack,
+        chartRepository: s.chartRepository,
+        alertErrorPercent: s.alertErrorPercent,
+        alertLatencyMs: s.alertLatencyMs,
+    };
+}
+
+const gatewayApi = (s: Settings) => s.routing === "gateway";
+const ingressClassName = (s: Settings) => s.ingressClassName || (s.installTraefik ? TRAEFIK_CLASS : "");
+
+const tlsWanted = (s: Settings) => s.installCertManager || Boolean(s.letsEncryptEmail);
+
+function tlsArgs(s: Settings, ns: Namespace): TlsArgs {
+    return {
+        install: s.installCertManager,
+        chartRepository: s.chartRepository,
+        email: s.letsEncryptEmail,
+        gatewayApi: gatewayApi(s),
+        solver: gatewayApi(s)
+            ? { gateway: { name: APP_GATEWAY, namespace: ns } }
+            : { ingressClassName: ingressClassName(s) || TRAEFIK_CLASS },
+    };
+}
+
+function backupArgs(s: Settings): DatabaseBackupArgs | undefined {
+    if (!(s.backupDestination && s.backupAccessKeyId && s.backupSecretAccessKey)) return undefined;
+    return {
+        destination: s.backupDestination,
+        endpointUrl: s.backupEndpointUrl,
+        region: s.backupS3Region,
+        schedule: s.backupSchedule,
+        retention: s.backupRetention,
+        accessKeyId: s.backupAccessKeyId,
+        secretAccessKey: s.backupSecretAccessKey,
+    };
+}
+
+function databaseArgs(s: Settings, ns: Namespace, tls: Tls | undefined): DatabaseArgs {
+    return {
+        namespace: ns,
+        clusterName: s.dbClusterName,
+        installOperator: s.installCnpgOperator,
+        chartRepository: s.chartRepository,
+        operatorNamespace: s.cnpgOperatorNamespace,
+        installBackupPlugin: s.installBarmanCloudPlugin,
+        backupPluginDependsOn: tls?.release ? [tls.release] : [],
+        postgresVersion: s.postgresVersion,
+        instances: s.dbInstances,
+        storageSize: s.dbStorageSize,
+        storageClass: s.dbStorageClass,
+        cpu: s.dbCpu,
+        memory: s.dbMemory,
+        monitoring: monitoringOn(s),
+        protect: s.protectDatabase,
+        backup: backupArgs(s),
+        restore: s.restoreFromBackup ? { serverName: s.restoreFromBackup, targetTime: s.restoreTargetTime } : undefined,
+    };
+}
+
+function webAppArgs(s: Settings, image: AppImage, ns: Namespace, database: Database): WebAppArgs {
+    return {
+        namespace: ns,
+        image: image.ref,
+        imageTag: image.tag,
+        imagePulledFromRegistry: image.pushed,
+        // Credentials the nodes need to pull a private image (the same ones the push used).
+        registryCredentials:
+            image.pushed && s.imageRegistryUsername && s.imageRegistryPassword
+                ? {
+                      server: registryServer(s.imageRepository),
+                      username: s.imageRegistryUsername,
+                      password: s.imageRegistryPassword,
+                  }
+                : undefined,
+        databaseSecretName: database.appSecretName,
+        env: { ...appEnvironment(s), PORT: String(APP_PORT) },
+        replicas: s.replicas,
+        maxReplicas: s.maxReplicas,
+        targetCpuUtilization: s.targetCpuUtilization,
+        resources: {
+            cpuRequest: s.cpuRequest,
+            cpuLimit: s.cpuLimit,
+            memoryRequest: s.memoryRequest,
+            memoryLimit: s.memoryLimit,
+        },
+        serviceType: s.serviceType,
+        dependsOn: [database],
+    };
+}
+
+function traefikArgs(s: Settings): TraefikArgs {
+    return { gatewayApi: gatewayApi(s), metrics: monitoringOn(s), chartRepository: s.chartRepository };
+}
+
+function networkArgs(
+    s: Settings,
+    ns: Namespace,
+    serviceName: pulumi.Output<string>,
+    dependsOn: pulumi.Resource[],
+): NetworkArgs {
+    return {
+        namespace: ns,
+        serviceName,
+        host: s.ingressHost,
+        routing: s.routing,
+        ingressClassName: ingressClassName(s),
+        gatewayClassName: s.gatewayClassName,
+        tlsClusterIssuer: s.tlsClusterIssuer,
+        dependsOn,
+    };
 }

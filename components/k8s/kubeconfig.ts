@@ -66,7 +66,7 @@ export function kubeTarget(kubeContext: string, view: KubeconfigView): { context
  * Whether something accepts a TCP connection at the server's host and port within `timeoutMs`: undefined when it
  * does, else why not. Synchronous (a short child process), so that the program fails before it declares anything.
  */
-export function serverProblem(server: string, timeoutMs = 5000): string | undefined {
+function serverProblem(server: string, timeoutMs = 5000): string | undefined {
     const url = new URL(server);
     const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
     const host = url.hostname.replace(/^\[|\]$/g, "");

@@ -4,7 +4,7 @@
  * Leaf module: no Pulumi imports, so the command loads it without the SDK.
  */
 import type { K8sToolsOutput } from "../toolsOutput";
-import { appLabels } from "./labels";
+import { WEB_SELECTOR } from "./labels";
 
 /** The web Deployment (also its Service, autoscaler and disruption budget). */
 export const WEB_DEPLOYMENT = "actors-web";
@@ -14,8 +14,7 @@ export const dbRwService = (cluster: string) => `${cluster}-rw`;
 export const dbAppSecret = (cluster: string) => `${cluster}-app`;
 
 /** The label selector of the web pods, as kubectl's -l takes it. */
-export const WEB_POD_SELECTOR = Object.entries(appLabels("web"))
-    .filter(([k]) => k === "app.kubernetes.io/name" || k === "app.kubernetes.io/component")
+const WEB_POD_SELECTOR = Object.entries(WEB_SELECTOR)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
 

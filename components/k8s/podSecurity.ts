@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 
 /** The container contract shared by the web Deployment and the migration Job: restricted, read-only, non-root. */
-export const APP_UID = 10001;
+const APP_UID = 10001;
 
 export const restrictedPodSecurity: k8s.types.input.core.v1.PodSecurityContext = {
     runAsNonRoot: true,

@@ -14,12 +14,8 @@ import {
     validateKubernetesObject,
 } from "../support/helpers";
 import { resourceOptions } from "../support/k8sSchemas";
-import {
-    MIGRATION,
-    migrationAwaitSeconds,
-    migrationDeadlineSeconds,
-    dockerConfigServer,
-} from "../../components/k8s/web";
+import { MIGRATION, migrationAwaitSeconds, migrationDeadlineSeconds } from "../../components/k8s/migrationJob";
+import { dockerConfigServer } from "../../components/k8s/web";
 import { bootstrapIdentity, clusterReleaseOptions } from "../../components/k8s/database";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";

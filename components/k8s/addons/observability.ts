@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "./charts";
-import { pinnedRelease } from "./helm";
-import { APP_SELECTOR } from "./labels";
+import { CHARTS } from "../charts";
+import { pinnedRelease } from "../helm";
+import { WEB_SELECTOR } from "../labels";
 
-export const MONITORING_NAMESPACE = "monitoring";
+const MONITORING_NAMESPACE = "monitoring";
 /** The label kube-prometheus-stack's Grafana sidecar looks for on dashboard ConfigMaps (its default). */
-export const GRAFANA_DASHBOARD_LABEL = "grafana_dashboard";
+const GRAFANA_DASHBOARD_LABEL = "grafana_dashboard";
 
 export interface ObservabilityArgs {
     namespace: pulumi.Input<string>;
@@ -61,7 +61,6 @@ export class Observability extends pulumi.ComponentResource {
         }
         // Monitoring CRDs come with the stack when it is installed here.
         const after = { parent: this, dependsOn: this.release ? [this.release] : [] };
-        const selector = { ...APP_SELECTOR, "app.kubernetes.io/component": "web" };
         new k8s.apiextensions.CustomResource(
             `${name}-podmonitor`,
             {
@@ -69,7 +68,7 @@ export class Observability extends pulumi.ComponentResource {
                 kind: "PodMonitor",
                 metadata: { name: "actors-web", namespace: args.namespace },
                 spec: {
-                    selector: { matchLabels: selector },
+                    selector: { matchLabels: WEB_SELECTOR },
                     podMetricsEndpoints: [{ port: "http", path: "/metrics", interval: "30s" }],
                 },
             },
@@ -105,13 +104,13 @@ export class Observability extends pulumi.ComponentResource {
     }
 }
 
-export function prometheusOperatorCrdsValues(): Record<string, unknown> {
+function prometheusOperatorCrdsValues(): Record<string, unknown> {
     // Uninstalling the release (or `pulumi destroy`) keeps the CRDs: deleting a CRD deletes every object of its kind
     // in the cluster, including other teams' monitors.
     return { crds: { annotations: { "helm.sh/resource-policy": "keep" } } };
 }
 
-export function kubePrometheusValues(): Record<string, unknown> {
+function kubePrometheusValues(): Record<string, unknown> {
     // Select PodMonitors, ServiceMonitors and rules from every namespace, not only the chart's own release label.
     const all = {
         podMonitorSelectorNilUsesHelmValues: false,
@@ -126,7 +125,7 @@ export function kubePrometheusValues(): Record<string, unknown> {
     };
 }
 
-export function alertRules(namespace: pulumi.Input<string>, errorPercent: number, latencyMs: number) {
+function alertRules(namespace: pulumi.Input<string>, errorPercent: number, latencyMs: number) {
     const ns = pulumi.output(namespace);
     return {
         groups: [
@@ -164,7 +163,7 @@ export function alertRules(namespace: pulumi.Input<string>, errorPercent: number
 }
 
 /** The Grafana dashboard: request rate, latency, errors, the database pool, and PostgreSQL from CloudNativePG. */
-export function dashboard(namespace: string, cluster: string): Record<string, unknown> {
+function dashboard(namespace: string, cluster: string): Record<string, unknown> {
     const app = `namespace="${namespace}"`;
     const panel = (id: number, title: string, exprs: [string, string][], unit: string, x: number, y: number) => ({
         id,

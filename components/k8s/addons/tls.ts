@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "./charts";
-import { pinnedRelease } from "./helm";
+import { CHARTS } from "../charts";
+import { pinnedRelease } from "../helm";
 
-export const CERT_MANAGER_NAMESPACE = "cert-manager";
-export const LETS_ENCRYPT = {
+const CERT_MANAGER_NAMESPACE = "cert-manager";
+const LETS_ENCRYPT = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
     "letsencrypt-production": "https://acme-v02.api.letsencrypt.org/directory",
 } as const;
@@ -66,7 +66,7 @@ export class Tls extends pulumi.ComponentResource {
     }
 }
 
-export function certManagerValues(gatewayApi: boolean): Record<string, unknown> {
+function certManagerValues(gatewayApi: boolean): Record<string, unknown> {
     return {
         crds: { enabled: true, keep: true },
         ...(gatewayApi

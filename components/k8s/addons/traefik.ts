@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "./charts";
-import { pinnedRelease } from "./helm";
+import { CHARTS } from "../charts";
+import { pinnedRelease } from "../helm";
 
-export const TRAEFIK_NAMESPACE = "traefik";
+const TRAEFIK_NAMESPACE = "traefik";
 export const TRAEFIK_CLASS = "traefik";
 
 export interface TraefikArgs {
@@ -45,7 +45,7 @@ export class Traefik extends pulumi.ComponentResource {
     }
 }
 
-export function traefikValues(args: TraefikArgs): Record<string, unknown> {
+function traefikValues(args: TraefikArgs): Record<string, unknown> {
     return {
         ingressClass: { enabled: true, isDefaultClass: false, name: TRAEFIK_CLASS },
         providers: {
