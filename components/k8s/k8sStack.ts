@@ -25,10 +25,16 @@ export class K8sStack extends pulumi.ComponentResource {
         const s = args.settings;
         // With a real engine, the context must exist and its API server answer before anything is declared on it;
         // under unit-test mocks there is no cluster to check.
-        if (pulumi.runtime.getEngine()) checkKubeTarget(s.kubeContext);
+        // Rendering (`npm run render`) contacts no cluster: the provider writes YAML instead of applying it.
+        if (pulumi.runtime.getEngine() && !s.renderYamlTo) checkKubeTarget(s.kubeContext);
+        const target = s.renderYamlTo
+            ? { renderYamlToDirectory: s.renderYamlTo }
+            : s.kubeContext
+              ? { context: s.kubeContext }
+              : {};
         const provider = new k8s.Provider(
             `${name}-provider`,
-            { ...(s.kubeContext ? { context: s.kubeContext } : {}), enableServerSideApply: true },
+            { ...target, enableServerSideApply: true },
             { parent: this },
         );
         const within = { parent: this, provider };
