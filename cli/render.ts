@@ -130,10 +130,10 @@ function throwawayStack(
     );
     fs.writeFileSync(file, yaml.dump({ config: plain }));
     const cli = (args: string[]) => {
-        const run = spawnSync(pulumiBinary(), [...args, "--stack", stack], { cwd: dir, env, encoding: "utf8" });
+        const run = spawnSync(pulumiBinary(), ["--stack", stack, ...args], { cwd: dir, env, encoding: "utf8" });
         if (run.status !== 0)
             throw new PreviewRefused(
-                `pulumi ${args[0]} ${args[1]} failed: ${(run.error?.message ?? run.stderr).trim()}`,
+                `pulumi ${args.slice(0, 2).join(" ")} failed: ${(run.error?.message ?? run.stderr).trim()}`,
             );
     };
     cli(["stack", "select", "--create"]);
