@@ -35,6 +35,8 @@ const ROOT = path.resolve(__dirname, "..");
 /** How the engine writes a value known only after deployment, and a secret, in its events. */
 const ENGINE_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const ENGINE_SECRET = "[secret]";
+/** The key that marks a secret object (a whole map made secret) in the engine's events: shown as REDACTED. */
+const ENGINE_SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** Unknowns become UNKNOWN, secrets (and the placeholder, wherever it went) REDACTED; `__provider` is dropped. */
 function clean(value: any): any {
@@ -42,6 +44,7 @@ function clean(value: any): any {
     if (value === ENGINE_SECRET) return REDACTED;
     if (typeof value === "string") return value.split(SECRET_PLACEHOLDER).join(REDACTED);
     if (Array.isArray(value)) return value.map(clean);
+    if (value && typeof value === "object" && ENGINE_SECRET_SIG in value) return REDACTED;
     if (value && typeof value === "object")
         return Object.fromEntries(
             Object.entries(value)
