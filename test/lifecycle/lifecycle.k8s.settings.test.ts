@@ -32,6 +32,8 @@ const CHANGES: Record<string, { config: Record<string, string>; secretKeys?: str
     },
     localImage: { config: { "actors:localImage": "true" } },
     kubeContext: { config: { "actors:kubeContext": "production" } },
+    // `npm run render`'s own setting (test/commands/render.test.ts); on a deployed stack it swaps the provider.
+    renderYamlTo: { config: { "actors:renderYamlTo": "/tmp/actors-rendered" } },
     namespace: { config: { "actors:namespace": "actors-two" } },
     replicas: { config: { "actors:replicas": "3" } },
     maxReplicas: { config: { "actors:maxReplicas": "8" } },
