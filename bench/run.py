@@ -2,7 +2,7 @@
 
 Everything runs on 127.0.0.1, in one go (about 5-10 minutes on 2 cores), and every figure is a ratio or a pair
 measured in the same run, because these machines are noisy. Writes bench/results.json (top-level `ratios` plus the
-raw figures), bench/chart.svg, and the table between the markers in README.md; prints the table.
+raw figures), bench/chart.svg, and the table between the markers in docs/app.md; prints the table.
 """
 from __future__ import annotations
 
@@ -24,11 +24,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+from netns import Netns  # noqa: E402
 from pgserver import PgServer, free_port, wait_for_port  # noqa: E402
 from podman import BASE_IMAGE, build, env as podman_env, podman  # noqa: E402
 
 IMAGE = "localhost/actors:bench"
-SYNC_WORKER = "actors.worker.DrainingSyncWorker"
+# The landed code before issue 23's serving work: its image is profiled beside the current one ("before"/"after").
+BASELINE_REV = os.environ.get("BENCH_BASELINE_REV", "3fbbdf5")
+BASELINE_IMAGE = "localhost/actors:bench-baseline"
+# Workers the image does not ship, mounted for the benchmark only: the sync-worker contrast and the CPU sampler.
+WORKERS_DIR = ROOT / "bench" / "workers"
+SYNC_WORKER = "sync_worker.DrainingSyncWorker"
+PROFILED_WORKER = "profiled_worker.ProfiledGeventWorker"
 DURATION = int(os.environ.get("BENCH_DURATION", "6"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
@@ -46,9 +53,12 @@ def log(msg: str) -> None:
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
 
-def wrk(url: str, connections: int = CONNECTIONS, duration: int = DURATION) -> dict:
+def wrk(url: str, connections: int = CONNECTIONS, duration: int = DURATION, headers: tuple[str, ...] = ()) -> dict:
+    header_args = [a for h in headers for a in ("-H", h)]
     proc = subprocess.Popen(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url], stdout=subprocess.PIPE, text=True
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *header_args, url],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -184,19 +194,31 @@ class App:
     """The shipped image (or the Flask development server from it) on 127.0.0.1."""
 
     def __init__(
-        self, database_url: str, dev_server: bool = False, extra_env: dict | None = None, sync_workers: bool = False
+        self,
+        database_url: str,
+        dev_server: bool = False,
+        extra_env: dict | None = None,
+        sync_workers: bool = False,
+        image: str | None = None,
+        profile_dir: str | None = None,
+        command: list[str] | None = None,
+        port: int | None = None,
     ):
-        self.port = free_port()
+        self.port = port or free_port()
+        mounts = ["-v", f"{WORKERS_DIR}:/bench-workers:ro"]
+        extra_env = {**(extra_env or {}), "PYTHONPATH": "/bench-workers"}
         if sync_workers:  # the same image with gunicorn's (draining) sync workers instead of gevent
-            extra_env = {**(extra_env or {}), "GUNICORN_CMD_ARGS": f"--worker-class={SYNC_WORKER}"}
+            extra_env["GUNICORN_CMD_ARGS"] = f"--worker-class={SYNC_WORKER}"
+        if profile_dir:  # the image's gevent worker with the CPU sampler; counts land in profile_dir at exit
+            extra_env.update(GUNICORN_CMD_ARGS=f"--worker-class={PROFILED_WORKER}", PROFILE_DIR="/profile")
+            mounts += ["-v", f"{profile_dir}:/profile"]
         self.name = f"actors-bench-{self.port}"
-        env = {"DATABASE_URL": database_url, "PORT": str(self.port), **(extra_env or {})}
+        env = {"DATABASE_URL": database_url, "PORT": str(self.port), **extra_env}
         env_args = [a for k, v in env.items() for a in ("-e", f"{k}={v}")]
-        command = (
-            ["python3", "-m", "flask", "--app", "actors.wsgi", "run", "--host", "127.0.0.1", "--port", str(self.port)]
-            if dev_server
-            else []
-        )
+        if dev_server:
+            command = ["python3", "-m", "flask", "--app", "actors.wsgi", "run", "--host", "127.0.0.1"]
+            command += ["--port", str(self.port)]
+        command = command or []
         podman(
             "run",
             "-d",
@@ -209,8 +231,9 @@ class App:
             "--read-only-tmpfs=false",
             "--tmpfs",
             "/tmp",
+            *mounts,
             *env_args,
-            IMAGE,
+            image or IMAGE,
             *command,
         )
         self.base = f"http://127.0.0.1:{self.port}"
@@ -228,6 +251,11 @@ class App:
 
     def stop(self) -> None:
         podman("rm", "-f", "-t", "5", self.name, check=False)
+
+    def stop_gracefully(self) -> None:
+        """SIGTERM, and wait: the workers finish and write what they have to (the sampler's counts)."""
+        podman("stop", "-t", "20", self.name, check=False)
+        self.stop()
 
 
 def create_db(pg: PgServer, name: str, rows: int) -> str:
@@ -271,11 +299,11 @@ def deep_cursor(pg: PgServer, db: str) -> str:
     return cursor(sort_name, int(actor_id))
 
 
-def measured_wrk(pg: PgServer, app: App, url: str) -> dict:
+def measured_wrk(pg: PgServer, app: App, url: str, headers: tuple[str, ...] = ()) -> dict:
     """wrk against `app`, with the CPU time the app, PostgreSQL and wrk spent per request meanwhile."""
     app_pids, pg_pids = app.pids(), postgres_pids(pg)
     app_cpu, pg_cpu = cpu_seconds(app_pids), cpu_seconds(pg_pids)
-    result = wrk(url)
+    result = wrk(url, headers=headers)
     n = max(result["requests"], 1)
     result["cpu_ms_per_request"] = {
         "app": round((cpu_seconds(app_pids) - app_cpu) / n * 1000, 4),
@@ -439,6 +467,62 @@ def failover_bench(outage_s: float = 2.0, after_s: float = 4.0) -> dict:
     return out
 
 
+def partition_bench(hold_s: float = 6.0, after_s: float = 4.0, clients: int = 8) -> dict:
+    """PostgreSQL in a network namespace of its own; under steady load its packets are dropped (no RST, no FIN: a dead
+    node or a partition), then a new primary (a copy of the data) comes up at the same address. `clients` threads send
+    plain requests throughout, each waiting up to 30 s for an answer."""
+    log("partition: the database's packets dropped mid-load, then a new primary at the same address")
+    with Netns() as ns:
+        pg = PgServer(host=ns.address, netns=ns.name)
+        with pg:
+            url = create_db(pg, "partition", SMALL)
+            app = App(url)
+            try:
+                workers = set(app.pids())
+                records: list[tuple] = []
+                stop = threading.Event()
+
+                def probe() -> None:
+                    while not stop.is_set():
+                        records.append(timed_get(f"{app.base}/api/actors?limit=5", 30.0))
+                        time.sleep(0.01)
+
+                threads = [threading.Thread(target=probe) for _ in range(clients)]
+                for t in threads:
+                    t.start()
+                time.sleep(1.5)
+                ns.drop()
+                dropped = time.monotonic()
+                time.sleep(hold_s)
+                pg.failover()  # the old server stops (nothing it sends gets out), a copy starts at the same address
+                ns.heal()
+                healed = time.monotonic()
+                while not pg.accepting():
+                    time.sleep(0.01)
+                up = time.monotonic()
+                time.sleep(after_s)
+                stop.set()
+                for t in threads:
+                    t.join(40)
+                alive = set(app.pids()) == workers
+            finally:
+                app.stop()
+    first_503 = min((r[1] for r in records if r[1] >= dropped and r[2] == 503 and r[3]), default=None)
+    first_200 = min((r[1] for r in records if r[1] >= healed and r[2] == 200), default=None)
+    during = [r for r in records if r[0] >= dropped and r[1] <= healed]
+    return {
+        "first_503_s": round(first_503 - dropped, 3) if first_503 else None,
+        "first_200_after_new_primary_s": round(max(first_200 - up, 0.0), 3) if first_200 else None,
+        "during": len(during),
+        "during_503_with_retry_after": sum(1 for r in during if r[2] == 503 and r[3]),
+        "longest_answer_s": round(max((r[1] - r[0] for r in records), default=0.0), 3),
+        "unanswered": sum(1 for r in records if r[2] is None),
+        "failed_2s_after_new_primary": sum(1 for r in records if r[0] >= up + 2 and r[2] != 200),
+        "workers_alive": alive,
+        "hold_s": hold_s,
+    }
+
+
 def image_bench() -> dict:
     log("image: cold build (no cache) and rebuild after a one-line change")
     work = Path(tempfile.mkdtemp(prefix="actors-bench-ctx-"))
@@ -516,41 +600,66 @@ def eval_bench(repeats: int = 5) -> dict:
     return summary
 
 
-def profile_request(url: str) -> list[tuple[str, float]]:
-    """Where one request's time goes: cProfile over 300 in-process requests (the same code the workers run)."""
-    code = f"""
-import cProfile, pstats, io, os
-os.environ['DATABASE_URL'] = {url!r}
-from actors import create_app
-app = create_app(); client = app.test_client()
-for _ in range(50): client.get('/api/actors')
-prof = cProfile.Profile(); prof.enable()
-for _ in range(300): client.get('/api/actors')
-prof.disable()
-st = pstats.Stats(prof); total = st.total_tt
-groups = {{'database (psycopg)': 'psycopg', 'JSON encoding': 'json', 'Flask/Werkzeug': ('flask', 'werkzeug'),
-          'metrics': 'prometheus_client', 'logging': 'logging', 'app code': '/app/actors'}}
-out = {{k: 0.0 for k in groups}}
-for (file, line, fn), (cc, nc, tt, ct, callers) in st.stats.items():
-    for name, keys in groups.items():
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        if any(k in file for k in keys):
-            out[name] += tt; break
-import json; print('PROFILE ' + json.dumps({{'total_s': total, **out}}))
-"""
-    result = podman(
-        "run", "--rm", "--no-healthcheck", "--network", "host", "--entrypoint", "python3", IMAGE, "-c", code
-    )
-    data = json.loads(next(l for l in result.stdout.splitlines() if l.startswith("PROFILE "))[len("PROFILE ") :])
-    total = data.pop("total_s")
-    return sorted(((k, round(v / total, 3)) for k, v in data.items()), key=lambda kv: -kv[1]) + [
-        ("per request (ms, profiled)", round(total / 300 * 1000, 2))
-    ]
+def build_baseline() -> None:
+    """The image of BASELINE_REV's app/ (the code before the serving work), for the before/after breakdown."""
+    with tempfile.TemporaryDirectory(prefix="actors-bench-baseline-") as tmp:
+        archive = subprocess.run(["git", "archive", BASELINE_REV, "app"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        build(BASELINE_IMAGE, context=Path(tmp) / "app")
+
+
+def cpu_breakdown(pg: PgServer, url: str, rounds: int = 2) -> dict:
+    """Where a worker's CPU goes per request, before (BASELINE_REV) and after, the same way for both: the image's
+    gevent worker with a sampler (bench/workers/profiled_worker.py) under the serving load, in alternating rounds.
+    Each group's share of the samples times the app's measured CPU per request gives milliseconds per request."""
+    log(f"CPU per request, broken down: {BASELINE_REV} (before) and the working tree (after), alternating rounds")
+    images = {"before": BASELINE_IMAGE, "after": IMAGE}
+    counts: dict[str, dict[str, int]] = {side: {} for side in images}
+    functions: dict[str, dict[str, int]] = {side: {} for side in images}
+    cpu: dict[str, list[float]] = {side: [] for side in images}
+    rps: dict[str, list[float]] = {side: [] for side in images}
+    for _ in range(rounds):
+        for side, image in images.items():
+            profile_dir = tempfile.mkdtemp(prefix="actors-bench-profile-")
+            os.chmod(profile_dir, 0o777)  # the container's user (10001) writes there
+            app = App(url, image=image, profile_dir=profile_dir)
+            try:
+                wrk(f"{app.base}/api/actors?limit=25", duration=2)
+                measured = measured_wrk(pg, app, f"{app.base}/api/actors?limit=25")
+            finally:
+                app.stop_gracefully()
+            for name in os.listdir(profile_dir):
+                found = json.loads((Path(profile_dir) / name).read_text())
+                for group, n in found["groups"].items():
+                    counts[side][group] = counts[side].get(group, 0) + n
+                for where, n in found["functions"].items():
+                    functions[side][where] = functions[side].get(where, 0) + n
+            shutil.rmtree(profile_dir, ignore_errors=True)
+            cpu[side].append(measured["cpu_ms_per_request"]["app"])
+            rps[side].append(measured["rps"])
+    out: dict = {"baseline_rev": BASELINE_REV}
+    for side in images:
+        total = max(sum(counts[side].values()), 1)
+        app_ms = statistics.median(cpu[side])
+        out[side] = {
+            "rps": statistics.median(rps[side]),
+            "app_cpu_ms_per_request": app_ms,
+            "samples": total,
+            "ms_per_request": {
+                group: round(app_ms * n / total, 4) for group, n in sorted(counts[side].items(), key=lambda kv: -kv[1])
+            },
+            # The busiest innermost functions, as a share of all samples: what to look at next.
+            "top_functions": {
+                where: round(n / total, 3) for where, n in sorted(functions[side].items(), key=lambda kv: -kv[1])[:15]
+            },
+        }
+    return out
 
 
 def main() -> int:
     started = time.monotonic()
     image = image_bench()
+    build_baseline()
     results: dict = {
         "image": image,
         "settings": {
@@ -650,9 +759,9 @@ def main() -> int:
             app_small.stop()
             app_large.stop()
         results["scale"] = scale
-        log("profile: where one request's time goes")
-        results["profile"] = profile_request(small)
+        results["cpu_breakdown"] = cpu_breakdown(pg, small)
     results["failover"] = failover_bench()
+    results["partition"] = partition_bench()
     results["evaluation"] = eval_bench()
 
     ev = results["evaluation"]
@@ -669,6 +778,14 @@ def main() -> int:
         "recovery_after_failover_s": results["failover"]["failover"]["recovery_s"],
         "failed_2s_after_recovery": results["failover"]["outage"]["failed_after_2s"]
         + results["failover"]["failover"]["failed_after_2s"],
+        "partition_first_503_s": results["partition"]["first_503_s"],
+        "partition_first_200_after_new_primary_s": results["partition"]["first_200_after_new_primary_s"],
+        "partition_unanswered": results["partition"]["unanswered"],
+        "app_cpu_after_vs_before": round(
+            results["cpu_breakdown"]["after"]["app_cpu_ms_per_request"]
+            / results["cpu_breakdown"]["before"]["app_cpu_ms_per_request"],
+            2,
+        ),
         "deep_vs_first_page": round(scale["large"]["deep_p50_ms"] / scale["large"]["first_p50_ms"], 2),
         "large_vs_small_table": round(scale["large"]["first_p50_ms"] / scale["small"]["first_p50_ms"], 2),
         "offset_vs_keyset_deep": round(scale["db_offset_deep_ms"] / scale["db_keyset_deep_ms"], 1),
@@ -686,7 +803,7 @@ def main() -> int:
 
     (ROOT / "bench" / "chart.svg").write_text(chart_svg(results))
     table = table_markdown(results)
-    update_readme(ROOT / "README.md", table)
+    update_readme(ROOT / "docs" / "app.md", table)
     print(table)
     return 0
 

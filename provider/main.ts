@@ -31,7 +31,7 @@ export const PROVIDERS: Record<string, AnyProvider> = {
 };
 
 /**
- * What resources made by the dynamic provider (before commit <this>) carry in their state besides their data: the
+ * What resources made by the dynamic provider (up to commit 957c0e6) carry in their state besides their data: the
  * serialized provider and the dispatcher's kind. No provider sees them; the first `up` drops them (an update that
  * calls no API).
  */
@@ -51,9 +51,21 @@ function providerOf(urn: string): AnyProvider {
     return provider;
 }
 
+/**
+ * The error the engine is given: the message alone. The SDK's provider server reads an error's `id` as "created, but
+ * failed to initialise" and would record a resource under that id (a HerokuApiError's `id` is Heroku's error id).
+ */
+async function plainErrors<T>(call: () => Promise<T>): Promise<T> {
+    try {
+        return await call();
+    } catch (err) {
+        throw new Error(err instanceof Error ? err.message : String(err));
+    }
+}
+
 /** The provider protocol over PROVIDERS. The engine calls Check with the old inputs, Diff/Update/Delete with the
  *  old outputs (pkg/resource/deploy/step_generator.go). */
-export const herokuPlugin: Provider = {
+const methods: Provider = {
     version: "1.0.0",
 
     async check(urn, olds: Props, news: Props) {
@@ -89,6 +101,16 @@ export const herokuPlugin: Provider = {
     async delete(id, urn, props: Props) {
         await providerOf(urn).delete?.(id, own(props));
     },
+};
+
+export const herokuPlugin: Provider = {
+    version: methods.version,
+    check: (urn, olds, news) => plainErrors(() => methods.check!(urn, olds, news)),
+    diff: (id, urn, olds, news) => plainErrors(() => methods.diff!(id, urn, olds, news)),
+    create: (urn, inputs) => plainErrors(() => methods.create!(urn, inputs)),
+    read: (id, urn, props) => plainErrors(() => methods.read!(id, urn, props)),
+    update: (id, urn, olds, news) => plainErrors(() => methods.update!(id, urn, olds, news)),
+    delete: (id, urn, props) => plainErrors(() => methods.delete!(id, urn, props)),
 };
 
 /** Gives every provider the API key of the provider's configuration (its `apiKey`, a secret). */

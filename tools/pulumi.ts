@@ -81,12 +81,17 @@ export function parseArgs(argv: string[]): Options {
     };
 }
 
-/** The project's program, loaded afresh from the project folder (this process runs one command). */
+/** The project's program, loaded afresh from the project folder, its working directory (as the language host's). */
 function program(cwd: string) {
-    return async () => require(path.join(cwd, "index.ts"));
+    return async () => {
+        process.chdir(cwd);
+        return require(path.join(cwd, "index.ts"));
+    };
 }
 
 export async function run(opts: Options): Promise<number> {
+    // Pulumi runs a program in its project folder: paths in the program (the image's build context) are relative to it.
+    process.chdir(opts.cwd);
     const project = fs.readFileSync(path.join(opts.cwd, "Pulumi.yaml"), "utf8").match(/^name:\s*(\S+)/m)?.[1];
     if (!project) throw new UsageError(`${opts.cwd} holds no Pulumi.yaml with a project name`);
     // PULUMI_CLI_ROOT's CLI, else this checkout's .tools (built here), else `pulumi` on PATH (a user's, CI's).

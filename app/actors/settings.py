@@ -44,7 +44,9 @@ class Settings:
             "keepalives_interval": 1,
             "keepalives_count": 2,
             "application_name": "actors",
-            "options": f"-c statement_timeout={self.db_statement_timeout_ms}",
+            # Generic plans: each statement is planned once per connection, not on every execution (with a parameter
+            # in LIMIT the server kept re-planning); every query here has one good plan, an index scan.
+            "options": f"-c statement_timeout={self.db_statement_timeout_ms} -c plan_cache_mode=force_generic_plan",
         }
         if self.sslmode:
             kwargs["sslmode"] = self.sslmode

@@ -25,6 +25,7 @@ import time
 import gevent
 
 from gunicorn import util
+from gunicorn.http import wsgi
 from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
 from gunicorn.workers.ggevent import GeventWorker
 
@@ -70,6 +71,10 @@ class DrainingGeventWorker(Draining, GeventWorker):
     def init_process(self) -> None:
         # gunicorn writes its own refusals through util.write_error (HTML): in this process, they are JSON.
         util.write_error = write_json_error
+        # wsgi.create makes each request's response from this module-level name.
+        wsgi.Response = OneSendResponse
+        # Every response's Date header comes from util.http_date.
+        util.http_date = _http_date_once_a_second
         if "psycopg" in sys.modules:
             # The arbiter imported it (a module imported from gunicorn.conf.py): refuse rather than serve blocking.
             self.log.error("psycopg was imported before gevent patched the standard library; refusing to start")
@@ -83,6 +88,9 @@ class DrainingGeventWorker(Draining, GeventWorker):
         if getattr(psycopg.waiting, "wait_c", None) is psycopg.waiting.wait:
             self.log.error("psycopg waits with wait_c, which blocks gevent's hub; refusing to start")
             sys.exit(BOOT_ERROR)
+        from . import dbwait
+
+        psycopg.waiting.wait = dbwait.wait  # psycopg's connections call it through the module, at each wait
 
     def run(self) -> None:
         import gevent
@@ -152,6 +160,37 @@ class DrainingGeventWorker(Draining, GeventWorker):
             return False
         server.do_handle(*queued)
         return True
+
+
+_formatted_date = [-1, ""]  # the second last formatted, and its Date header text
+_http_date = util.http_date
+
+
+def _http_date_once_a_second(timestamp: float | None = None) -> str:
+    """gunicorn's Date header text (RFC 7231, whole seconds), formatted once a second rather than per response."""
+    if timestamp is not None:
+        return _http_date(timestamp)
+    now = int(time.time())
+    if now != _formatted_date[0]:
+        _formatted_date[:] = [now, _http_date(now)]
+    return _formatted_date[1]
+
+
+class OneSendResponse(wsgi.Response):
+    """gunicorn's response, with the headers and the first piece of the body in one send (gunicorn sends them apart:
+    two system calls, and two trips through gevent's socket, per response)."""
+
+    def write(self, arg: bytes) -> None:
+        if self.headers_sent or self.chunked or not isinstance(arg, bytes):
+            return super().write(arg)
+        if self.response_length is not None and len(arg) > self.response_length:
+            return super().write(arg)  # gunicorn trims what exceeds Content-Length
+        lines = self.default_headers()
+        lines.extend(["%s: %s\r\n" % (k, v) for k, v in self.headers])
+        head = util.to_bytestring("%s\r\n" % "".join(lines), "latin-1")
+        self.headers_sent = True
+        self.sent += len(arg)
+        util.write(self.sock, head + arg)
 
 
 class _KeepaliveTimeout:

@@ -263,3 +263,12 @@ def test_unexpected_errors_are_json_500_and_logged(app, capfd, monkeypatch):
     assert "Traceback" not in response.get_data(as_text=True)
     errors = [json.loads(l) for l in capfd.readouterr().out.splitlines() if '"unhandled error"' in l]
     assert errors and "RuntimeError: boom" in errors[0]["traceback"]
+
+
+def test_every_connection_has_bounded_waits_and_generic_plans(app):
+    with app.extensions["database"].pool.connection() as conn:
+        params = conn.info.get_parameters()
+        assert params["tcp_user_timeout"] == "2000" and params["keepalives"] == "1"
+        assert params["keepalives_idle"] == "1" and params["connect_timeout"] == "2"
+        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "5s"
+        assert conn.execute("SHOW plan_cache_mode").fetchone()[0] == "force_generic_plan"

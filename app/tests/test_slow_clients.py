@@ -48,3 +48,21 @@ def test_a_query_waiting_on_the_database_does_not_block_the_worker(gunicorn, mak
         assert http("GET", f"{server.base}/metrics", timeout=5)[0] == 200
     waiting.join(10)
     assert result == {"status": 200}
+
+
+def test_a_keep_alive_connection_that_stops_mid_headers_is_closed_by_the_server(gunicorn):
+    # The keep-alive bound restarts for each request on a connection: three requests answered, then a fourth that
+    # never finishes its headers is closed by the server (keepalive, 5 s), long before the client's own 30 s.
+    server = gunicorn(workers=1)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as s:
+        reader = s.makefile("rb")
+        for _ in range(3):
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert reader.readline().startswith(b"HTTP/1.1 200")
+            length = 0
+            while (line := reader.readline()) != b"\r\n":
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            reader.read(length)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        assert reader.read() == b""  # EOF: the server closed it

@@ -16,6 +16,7 @@ from actors.worker import DrainingGeventWorker
 # (path fragment, group): first match wins, innermost frame first; stdlib frames outside these pass to their caller.
 GROUPS = (
     ("/psycopg", "database (psycopg)"),
+    ("/actors/dbwait", "database (psycopg)"),
     ("/actors/jsonprovider", "JSON encoding"),
     ("/flask/json", "JSON encoding"),
     ("/json/", "JSON encoding"),

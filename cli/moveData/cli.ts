@@ -5,41 +5,57 @@
  * and what to do next), 2 bad flags, 130/143 stopped by SIGINT/SIGTERM (the source put back first).
  */
 import * as fs from "fs";
+import * as readline from "readline";
 import { parseArgs } from "util";
-import { isHerokuAppName } from "../../components/config/rules";
+import { HEROKU_APP_NAME } from "../../components/config/rules";
+import { k8sToolsOutput } from "../../components/k8s/names";
+import type { K8sToolsOutput } from "../../components/toolsOutput";
 import { herokuSide } from "./heroku";
-import { k8sSide } from "./k8s";
-import { move, MoveError, MoveReport } from "./move";
+import { currentContext, k8sSide } from "./k8s";
+import { move, MoveError, MoveReport, thawLeftover } from "./move";
 import { children, redact } from "./pg";
-import { fromStack, stackConfig } from "./pulumiStack";
+import { stackConfig, stackTools } from "./pulumiStack";
 import { Platform, PLATFORMS, Side } from "./side";
 
 const USAGE = `usage: npm run move-data -- --from k8s|heroku --to heroku|k8s [options]
+       npm run move-data -- --from k8s|heroku --thaw
 
   --dry-run               check both sides and say what a move would do; change nothing
-  --replace               replace the rows the target already holds (otherwise a target with data is refused)
-  --no-restore-check      skip restoring the dump into a scratch server (needs the PostgreSQL server programs)
+  --replace               replace the rows the target already holds (otherwise a target with data is refused);
+                          asks for confirmation first
+  --yes                   confirm --replace without asking (needed without a terminal)
+  --thaw                  put back a source left frozen by a run that was killed (see docs/moving-data.md)
+  --no-restore-check      skip restoring the dump into a scratch server after the move
   --keep-dump FILE        keep the dump (the backup of the source) at FILE
   --pg-bindir DIR         PostgreSQL client programs to use (default: matched to the servers under /usr/lib/postgresql)
-  --report FILE           write a JSON summary (rows, bytes, seconds per step)
- Kubernetes (default: from the stack's outputs and config):
+  --pg-image IMAGE        run pg_dump/pg_restore from this image with podman or docker (default, when the local
+                          programs are older than a server: docker.io/library/postgres:<major>)
+  --report FILE           write a JSON summary (rows, bytes, seconds per step, the write freeze's length)
+ Kubernetes (default: the k8s stack's "tools" output; each flag overrides only its own value):
   --k8s-stack NAME        Pulumi stack of the cluster side (default k8s)
-  --k8s-namespace NS      namespace (default: the stack output "namespace")
-  --kube-context CTX      kubeconfig context (default: the stack's actors:kubeContext, else the current one)
+  --k8s-namespace NS      namespace
+  --kube-context CTX      kubeconfig context (the stack's actors:kubeContext; when it names none, kubectl's
+                          current context, resolved once and named on every call)
+  --k8s-db-cluster NAME   CloudNativePG cluster (its -app secret and -rw service follow from it)
   --k8s-sslmode MODE      libpq sslmode to the cluster's database (default prefer; CloudNativePG serves TLS)
   --k8s-direct            connect to the -rw service directly instead of port-forwarding (default when run in a pod)
  Heroku:
   --heroku-stack NAME     Pulumi stack of the Heroku side (default heroku)
-  --heroku-app APP        app name (default: the stack output "appName")
+  --heroku-app APP        app name (default: the heroku stack's "tools" output)
                           the API key comes from HEROKU_API_KEY, else the stack's secret actors:herokuApiKey`;
 
 export class UsageError extends Error {}
 
 export interface CliOptions {
     from: Platform;
-    to: Platform;
+    /** Undefined with --thaw (only the source is touched). */
+    to?: Platform;
     dryRun: boolean;
     replace: boolean;
+    yes: boolean;
+    thaw: boolean;
+    pgImage?: string;
+    k8sDbCluster?: string;
     restoreCheck: boolean;
     keepDump?: string;
     pgBindir?: string;
@@ -66,6 +82,10 @@ export function parseCli(argv: string[]): CliOptions | "help" {
                 to: { type: "string" },
                 "dry-run": { type: "boolean", default: false },
                 replace: { type: "boolean", default: false },
+                yes: { type: "boolean", default: false },
+                thaw: { type: "boolean", default: false },
+                "pg-image": { type: "string" },
+                "k8s-db-cluster": { type: "string" },
                 "no-restore-check": { type: "boolean", default: false },
                 "keep-dump": { type: "string" },
                 "pg-bindir": { type: "string" },
@@ -92,21 +112,31 @@ export function parseCli(argv: string[]): CliOptions | "help" {
         return value as Platform;
     };
     const from = platform("from", v.from);
-    const to = platform("to", v.to);
+    const to = v.thaw && v.to === undefined ? undefined : platform("to", v.to);
     if (from === to) throw new UsageError(`--from and --to must differ (both are ${from})`);
+    if (v.thaw && (v.replace || v["dry-run"]))
+        throw new UsageError("--thaw only puts a frozen source back: it takes no --replace or --dry-run");
     if (!SSLMODES.includes(v["k8s-sslmode"]!))
         throw new UsageError(
             `--k8s-sslmode must be one of ${SSLMODES.join(", ")} (got ${JSON.stringify(v["k8s-sslmode"])})`,
         );
     if (v["k8s-namespace"] !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v["k8s-namespace"]))
         throw new UsageError(`--k8s-namespace must be a DNS label (got ${JSON.stringify(v["k8s-namespace"])})`);
-    if (v["heroku-app"] !== undefined && !isHerokuAppName(v["heroku-app"]))
-        throw new UsageError(`--heroku-app must be a Heroku app name (got ${JSON.stringify(v["heroku-app"])})`);
+    if (v["k8s-db-cluster"] !== undefined && !/^[a-z0-9]([-a-z0-9]{0,48}[a-z0-9])?$/.test(v["k8s-db-cluster"]))
+        throw new UsageError(
+            `--k8s-db-cluster must be a DNS label of at most 50 characters (got ${JSON.stringify(v["k8s-db-cluster"])})`,
+        );
+    const appProblem = v["heroku-app"] === undefined ? undefined : HEROKU_APP_NAME.problem(v["heroku-app"]);
+    if (appProblem) throw new UsageError(`--heroku-app must be ${appProblem} (got ${JSON.stringify(v["heroku-app"])})`);
     return {
         from,
         to,
         dryRun: v["dry-run"]!,
         replace: v.replace!,
+        yes: v.yes!,
+        thaw: v.thaw!,
+        pgImage: v["pg-image"],
+        k8sDbCluster: v["k8s-db-cluster"],
         restoreCheck: !v["no-restore-check"],
         keepDump: v["keep-dump"],
         pgBindir: v["pg-bindir"],
@@ -121,25 +151,91 @@ export function parseCli(argv: string[]): CliOptions | "help" {
     };
 }
 
-async function openSide(platform: Platform, label: string, o: CliOptions): Promise<Side> {
+/**
+ * The cluster's names: the k8s stack's `tools` output, each flag overriding only its own value (the stack is read
+ * unless all three are given). A context the stack leaves to kubectl is resolved once, here, and named on every call.
+ */
+async function k8sNames(o: CliOptions, log: (line: string) => void): Promise<K8sToolsOutput> {
+    const missing = [
+        o.k8sNamespace ? "" : "--k8s-namespace",
+        o.kubeContext !== undefined ? "" : "--kube-context",
+        o.k8sDbCluster ? "" : "--k8s-db-cluster",
+    ].filter(Boolean);
+    let stack: K8sToolsOutput | undefined;
+    if (missing.length) {
+        try {
+            stack = await stackTools(o.k8sStack, "k8s");
+        } catch (err) {
+            throw new Error(`${(err as Error).message}
+  Without the stack's outputs, pass ${missing.join(", ")}.`);
+        }
+    }
+    const namespace = o.k8sNamespace ?? stack!.namespace;
+    const dbCluster = o.k8sDbCluster ?? stack!.dbCluster;
+    let context = o.kubeContext ?? stack!.kubeContext;
+    let contextFrom = o.kubeContext !== undefined ? "--kube-context" : `the stack ${o.k8sStack}`;
+    if (!context) {
+        context = await currentContext();
+        contextFrom = `kubectl's current context (the stack ${o.k8sStack} names none)`;
+    }
+    const names = { ...(stack ?? k8sToolsOutput(context, namespace, dbCluster)), namespace, kubeContext: context };
+    if (o.k8sDbCluster) Object.assign(names, k8sToolsOutput(context, namespace, dbCluster));
+    log(
+        `k8s: cluster ${names.dbCluster} (${o.k8sDbCluster ? "--k8s-db-cluster" : `the stack ${o.k8sStack}`}), ` +
+            `namespace ${names.namespace} (${o.k8sNamespace ? "--k8s-namespace" : `the stack ${o.k8sStack}`}), ` +
+            `context ${names.kubeContext} (${contextFrom}), deployment/${names.webDeployment}`,
+    );
+    return names;
+}
+
+async function openSide(platform: Platform, label: string, o: CliOptions, log: (line: string) => void): Promise<Side> {
     if (platform === "k8s") {
-        const namespace = await fromStack(o.k8sNamespace, "--k8s-namespace", o.k8sStack, "namespace");
-        const context = o.kubeContext ?? (o.k8sNamespace ? "" : await stackConfig(o.k8sStack, "kubeContext"));
         return k8sSide(label, {
-            namespace,
-            context: context || undefined,
+            names: await k8sNames(o, log),
             sslmode: o.k8sSslmode,
             direct: o.k8sDirect,
             scaleTimeoutSeconds: 120,
         });
     }
-    const app = await fromStack(o.herokuApp, "--heroku-app", o.herokuStack, "appName");
+    let app = o.herokuApp;
+    if (!app) {
+        try {
+            app = (await stackTools(o.herokuStack, "heroku")).app;
+        } catch (err) {
+            throw new Error(`${(err as Error).message}
+  Without the stack's outputs, pass --heroku-app.`);
+        }
+    }
+    log(`heroku: app ${app} (${o.herokuApp ? "--heroku-app" : `the stack ${o.herokuStack}`})`);
     const apiKey = process.env.HEROKU_API_KEY || (await stackConfig(o.herokuStack, "herokuApiKey"));
     if (!apiKey)
         throw new Error(
             `no Heroku API key: export HEROKU_API_KEY, or set the stack's secret (pulumi config set --secret herokuApiKey ... --stack ${o.herokuStack})`,
         );
     return herokuSide(label, { app, apiKey });
+}
+
+/** Asks on the terminal; without one, refuses (a --replace run must be confirmed by --yes there). */
+async function confirmOnTerminal(question: string): Promise<boolean> {
+    if (!process.stdin.isTTY)
+        throw new MoveError(
+            `${question}
+--replace needs a confirmation, and there is no terminal to ask on: pass --yes to confirm. ` +
+                "Nothing was changed on either side.",
+        );
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    try {
+        const answer = await new Promise<string>((resolve) =>
+            rl.question(
+                `${question}
+Type yes to go on: `,
+                resolve,
+            ),
+        );
+        return answer.trim() === "yes";
+    } finally {
+        rl.close();
+    }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -167,31 +263,42 @@ export async function main(argv: string[]): Promise<number> {
     process.on("SIGTERM", onSignal);
 
     const sides: Side[] = [];
+    const started = Date.now();
     let report: MoveReport | undefined;
     let code = 1;
     try {
+        if (o.thaw) {
+            log(`move-data: --thaw of the ${o.from} side`);
+            const source = await openSide(o.from, "source", o, log);
+            sides.push(source);
+            await thawLeftover(source, log);
+            return (code = 0);
+        }
         log(`move-data: ${o.from} -> ${o.to}${o.dryRun ? " (dry run)" : ""}`);
-        const source = await openSide(o.from, "source", o);
+        const source = await openSide(o.from, "source", o, log);
         sides.push(source);
-        const target = await openSide(o.to, "target", o);
+        const target = await openSide(o.to!, "target", o, log);
         sides.push(target);
         report = await move(source, target, {
             replace: o.replace,
             dryRun: o.dryRun,
             restoreCheck: o.restoreCheck,
             keepDump: o.keepDump,
-            pgBindir: o.pgBindir,
+            bindir: o.pgBindir,
+            image: o.pgImage,
             log,
+            confirm: o.yes ? async () => true : confirmOnTerminal,
             aborted: () => signal !== undefined,
         });
         if (!o.dryRun) {
-            const copySeconds = (report.seconds.dump ?? 0) + (report.seconds.restore ?? 0);
+            const total = (Date.now() - started) / 1000;
             log(
-                `move-data: done: ${report.rows} rows moved and verified; ` +
+                `move-data: done: ${report.rows} rows moved and verified; writes were frozen for ` +
+                    `${(report.freezeWindowSeconds ?? 0).toFixed(1)} s of the whole ${total.toFixed(1)} s (` +
                     Object.entries(report.seconds)
                         .map(([k, s]) => `${k} ${s.toFixed(1)} s`)
                         .join(", ") +
-                    (copySeconds > 0 ? `; copy ${Math.round(report.rows / copySeconds)} rows/s` : ""),
+                    ")",
             );
         }
         code = 0;
@@ -203,7 +310,11 @@ export async function main(argv: string[]): Promise<number> {
         code = signal === "SIGINT" ? 130 : signal === "SIGTERM" ? 143 : 1;
     } finally {
         for (const side of sides) await side.close();
-        if (o.report) fs.writeFileSync(o.report, JSON.stringify({ ...report, exitCode: code }, null, 2));
+        if (o.report)
+            fs.writeFileSync(
+                o.report,
+                JSON.stringify({ ...report, wholeSeconds: (Date.now() - started) / 1000, exitCode: code }, null, 2),
+            );
     }
     return code;
 }

@@ -1,179 +1,252 @@
 /**
- * The copy, with PostgreSQL's own tools: pg_dump of the source in custom format (schema and data: a complete
- * backup), then into the target only the data of the app's tables and the sequences' positions, read out of that
- * dump by pg_restore and applied by psql in ONE transaction that first empties those tables. The target keeps the
- * schema its own migrations made (and whatever its platform added, such as Heroku's extensions); a failure or a
- * kill part-way rolls the whole transaction back, leaving the target as it was.
+ * The copy, streamed with PostgreSQL's own tools and no file in between:
+ *
+ *   pg_dump -Fc (source, whole database: the backup) ─┬─> the backup file (when kept or restore-checked)
+ *                                                     └─> pg_restore --data-only of the app's tables ─> psql (target)
+ *
+ * psql applies, in ONE transaction it only commits at the very end: lock the tables, empty them, drop their indexes
+ * and constraints, the rows, the indexes and constraints made again (a build after the load is quicker than keeping
+ * them up to date row by row), the sequences' positions. The target keeps the schema its own migrations made.
+ * Whatever stops the copy part-way (a failure, a signal, a SIGKILL of this process, a dead port-forward), psql never
+ * reads the COMMIT: the transaction rolls back and the target holds what it held before.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
-import { children, Conn, pgEnv, redact, run, tool, Tools } from "./pg";
-import { dataTables, qualified, Table, tableName } from "./inspect";
+import { ChildProcess } from "child_process";
+import { children, Conn, ident, literal, pgEnv, query, redact, runTool, spawnTool, Tools } from "./pg";
+import { dataTables, qualified, Table } from "./inspect";
 
 export type Log = (line: string) => void;
 
 const PROGRESS_EVERY_MS = Number(process.env.MOVE_DATA_PROGRESS_MS ?? 5000);
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
-/** pg_dump -Fc of the whole source database into `file`, printing the dump's size as it grows. */
-export async function dump(tools: Tools, source: Conn, file: string, log: Log): Promise<number> {
-    const started = Date.now();
-    const timer = setInterval(() => {
-        const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
-        log(`dump: ${mb(size)} written, ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    }, PROGRESS_EVERY_MS);
-    try {
-        await run(tool(tools, "pg_dump"), ["--format=custom", "--no-owner", "--no-acl", "--file", file], {
-            env: pgEnv(source),
-            what: `pg_dump of the ${source.label}`,
-        });
-    } finally {
-        clearInterval(timer);
-    }
-    return fs.statSync(file).size;
+/** The target's indexes and constraints on the data tables: dropped before the load, made again after it. */
+export async function indexStatements(tools: Tools, target: Conn, tables: Table[]) {
+    const names = dataTables(tables).map((t) => `${literal(qualified(t))}::regclass`);
+    if (names.length === 0) return { drop: [] as string[], create: [] as string[] };
+    const set = `(${names.join(", ")})`;
+    // Foreign keys first (they lean on the keys), then keys and unique/exclusion constraints, then plain indexes.
+    const rows = await query(
+        tools,
+        target,
+        // search_path empty: every name printed schema-qualified (the restore's script runs with an empty one too)
+        `SET search_path = ''; SELECT 1, 'ALTER TABLE ' || conrelid::regclass || ' DROP CONSTRAINT ' || quote_ident(conname),
+                'ALTER TABLE ' || conrelid::regclass || ' ADD CONSTRAINT ' || quote_ident(conname) || ' ' ||
+                pg_get_constraintdef(oid)
+           FROM pg_constraint WHERE contype = 'f' AND (conrelid IN ${set} OR confrelid IN ${set})
+         UNION ALL
+         SELECT 2, 'ALTER TABLE ' || conrelid::regclass || ' DROP CONSTRAINT ' || quote_ident(conname),
+                'ALTER TABLE ' || conrelid::regclass || ' ADD CONSTRAINT ' || quote_ident(conname) || ' ' ||
+                pg_get_constraintdef(oid)
+           FROM pg_constraint WHERE contype IN ('p', 'u', 'x') AND conrelid IN ${set}
+         UNION ALL
+         SELECT 3, 'DROP INDEX ' || indexrelid::regclass, pg_get_indexdef(indexrelid)
+           FROM pg_index i WHERE indrelid IN ${set}
+            AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
+         ORDER BY 1`,
+    );
+    return {
+        drop: rows.map((r) => `${r[1]};`),
+        create: rows
+            .slice()
+            .reverse()
+            .map((r) => `${r[2]};`),
+    };
 }
 
-/** The dump's table-of-contents entries that carry the data tables' rows and the sequences' positions. */
-export async function dataEntries(tools: Tools, file: string, tables: Table[]): Promise<string> {
-    const { stdout } = await run(tool(tools, "pg_restore"), ["--list", file], { what: "pg_restore --list" });
-    const wanted = new Set(dataTables(tables).map((t) => `${t.schema} ${t.name}`));
-    const lines = stdout.split("\n").filter((line) => {
-        const m = /^\d+; \d+ \d+ (TABLE DATA|SEQUENCE SET) (\S+) (\S+) /.exec(line);
-        return m && (m[1] === "SEQUENCE SET" || wanted.has(`${m[2]} ${m[3]}`));
+/** SQL that puts each sequence where the source's is ("last_value", or "unset": never used). */
+export function sequenceStatements(positions: Map<string, string>): string[] {
+    return [...positions].map(([name, value]) => {
+        const dot = name.indexOf(".");
+        const seq = `${ident(name.slice(0, dot))}.${ident(name.slice(dot + 1))}`;
+        return value === "unset"
+            ? `ALTER SEQUENCE ${seq} RESTART;`
+            : `SELECT pg_catalog.setval('${seq.replace(/'/g, "''")}', ${BigInt(value)}, true);`;
     });
-    return lines.join("\n") + "\n";
 }
 
-/**
- * Empties the target's data tables and loads the dump's rows and sequence positions, in one transaction
- * (psql --single-transaction; pg_restore only reads the archive). Progress: rows loaded of `totalRows`.
- */
-export async function restoreIntoTarget(
-    tools: Tools,
-    target: Conn,
-    file: string,
-    tables: Table[],
-    totalRows: number,
-    replace: boolean,
-    log: Log,
-): Promise<void> {
-    const listFile = `${file}.list`;
-    fs.writeFileSync(listFile, await dataEntries(tools, file, tables), { mode: 0o600 });
-    const names = dataTables(tables).map(qualified);
-    // Inside the transaction: the tables locked, then (without --replace) checked again for rows the target's app
-    // may have written since the checks, then emptied.
+export interface CopyPlan {
+    tables: Table[];
+    /** Rows the source holds (the progress's denominator). */
+    totalRows: number;
+    /** Without --replace: refuse inside the transaction if the target's app wrote rows since the checks. */
+    replace: boolean;
+    /** The source's sequence positions, frozen. */
+    sequences: Map<string, string>;
+    /** Where the dump (the backup) is also written; none: not kept. */
+    backupFile?: string;
+    /** Called once the source is dumped (and the backup file complete), while the target still loads. */
+    onDumped?: () => void;
+}
+
+/** The cause among the three programs: the first to fail; the others were stopped (killed) because of it. */
+function firstFailure(
+    results: { dump: string; reader: string; writer: string },
+    errors: { dump: string; reader: string; writer: string },
+    sourceLabel: string,
+    targetLabel: string,
+): string {
+    const failedByItself = (r: string) => r !== "" && !r.startsWith("killed");
+    if (failedByItself(results.writer))
+        return `psql into the ${targetLabel} failed (${results.writer}): ${errors.writer.trim()}`;
+    if (results.dump && (failedByItself(results.dump) || !failedByItself(results.reader)))
+        return `pg_dump of the ${sourceLabel} failed (${results.dump}): ${errors.dump.trim()}`;
+    return `pg_restore failed (${results.reader}): ${errors.reader.trim()}`;
+}
+
+/** What psql runs around the rows pg_restore sends: the transaction, the tables emptied, the indexes after. */
+async function transactionScript(tools: Tools, target: Conn, plan: CopyPlan) {
+    const names = dataTables(plan.tables).map(qualified);
+    const indexes = await indexStatements(tools, target, plan.tables);
     const recheck = names.map((n) => `EXISTS (SELECT 1 FROM ${n})`).join(" OR ");
-    const prologue = names.length
-        ? `LOCK TABLE ${names.join(", ")} IN ACCESS EXCLUSIVE MODE;\n` +
-          (replace
-              ? ""
-              : `DO $$ BEGIN IF ${recheck} THEN RAISE EXCEPTION 'the target received rows since the checks'; END IF; END $$;\n`) +
-          `TRUNCATE ${names.join(", ")};\n`
-        : "";
+    const prologue = [
+        "BEGIN;",
+        ...(names.length ? [`LOCK TABLE ${names.join(", ")} IN ACCESS EXCLUSIVE MODE;`] : []),
+        ...(names.length && !plan.replace
+            ? [
+                  `DO $$ BEGIN IF ${recheck} THEN RAISE EXCEPTION 'the target received rows since the checks'; END IF; END $$;`,
+              ]
+            : []),
+        ...(names.length ? [`TRUNCATE ${names.join(", ")};`] : []),
+        ...indexes.drop,
+        "",
+    ].join("\n");
+    // COMMIT only here: psql that reaches the end of its input without it (we died) ends its session, rolling back.
+    const epilogue = ["", ...indexes.create, ...sequenceStatements(plan.sequences), "COMMIT;", ""].join("\n");
+    return { prologue, epilogue };
+}
 
-    const reader = spawn(
-        tool(tools, "pg_restore"),
-        ["--data-only", "--no-owner", "--no-acl", "--use-list", listFile, "--file", "-", file],
-        { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    const writer = spawn(
-        tool(tools, "psql"),
-        ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "-"],
-        { env: pgEnv(target), stdio: ["pipe", "ignore", "pipe"] },
-    );
-    children.add(reader);
-    children.add(writer);
-    let readerErr = "";
-    let writerErr = "";
-    reader.stderr!.on("data", (d) => (readerErr += d));
-    writer.stderr!.on("data", (d) => (writerErr += d));
-
-    let rows = 0;
-    let inCopy = false;
-    let partial = "";
-    const started = Date.now();
-    const timer = setInterval(() => {
-        const pct = totalRows ? ` (${((100 * rows) / totalRows).toFixed(0)}%)` : "";
-        log(`restore: ${rows} of ${totalRows} rows sent${pct}, ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    }, PROGRESS_EVERY_MS);
-
-    const exited = (child: import("child_process").ChildProcess) =>
-        new Promise<number | string>((resolve) => {
-            child.on("error", (err) => resolve(err.message));
-            child.on("close", (code, signal) => resolve(code ?? String(signal)));
-        });
-    const readerDone = exited(reader);
-    const writerDone = exited(writer);
-    // psql gone before the end (failed, or killed with us): stop reading the dump, or pg_restore waits forever.
-    let finished = false;
-    void writerDone.then(() => {
-        if (finished) return;
-        reader.stdout!.destroy();
-        reader.kill("SIGKILL");
+const exited = (child: ChildProcess) =>
+    new Promise<string>((resolve) => {
+        child.on("error", (err) => resolve(err.message));
+        child.on("close", (code, signal) => resolve(code === 0 ? "" : signal ? `killed by ${signal}` : `exit ${code}`));
     });
-    writer.stdin!.on("error", () => {
-        /* psql stopped reading: its exit status says why */
+
+/** Streams the source's data into the target (see the top of this file); resolves once committed. */
+export async function streamCopy(
+    tools: Tools,
+    source: Conn,
+    target: Conn,
+    plan: CopyPlan,
+    log: Log,
+): Promise<{ dumpBytes: number; lines: number }> {
+    const data = dataTables(plan.tables);
+    const { prologue, epilogue } = await transactionScript(tools, target, plan);
+    const dump = spawnTool(tools, "pg_dump", ["--format=custom", "--compress=0", "--no-owner", "--no-acl"], {
+        env: pgEnv(source),
+        stdio: ["ignore", "pipe", "pipe"],
     });
+    const selection = [...new Set(data.map((t) => t.schema))].flatMap((s) => ["--schema", s]);
+    const reader = spawnTool(
+        tools,
+        "pg_restore",
+        ["--data-only", "--no-owner", "--no-acl", ...selection, ...data.flatMap((t) => ["--table", t.name])].concat([
+            "--file",
+            "-",
+        ]),
+        { env: process.env, stdio: ["pipe", "pipe", "pipe"] },
+    );
+    // psql stays local (any version talks to newer servers); ON_ERROR_STOP: the first error ends the session.
+    const writer = spawnTool(tools, "psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"], {
+        env: pgEnv(target),
+        stdio: ["pipe", "ignore", "pipe"],
+    });
+    const errors = { dump: "", reader: "", writer: "" };
+    dump.stderr!.on("data", (d) => (errors.dump += d));
+    reader.stderr!.on("data", (d) => (errors.reader += d));
+    writer.stderr!.on("data", (d) => (errors.writer += d));
+    const done = { dump: exited(dump), reader: exited(reader), writer: exited(writer) };
+
+    const backup = plan.backupFile ? fs.createWriteStream(plan.backupFile, { mode: 0o600 }) : undefined;
+    let dumpBytes = 0;
+    let lines = 0;
+    dump.stdout!.on("data", (chunk: Buffer) => (dumpBytes += chunk.length));
+    dump.stdout!.pipe(reader.stdin!);
+    if (backup) dump.stdout!.pipe(backup);
+    reader.stdin!.on("error", () => {}); // pg_restore gone: its exit status says why
+    writer.stdin!.on("error", () => {}); // psql gone: its exit status says why
     writer.stdin!.write(prologue);
     reader.stdout!.on("data", (chunk: Buffer) => {
-        // Count the COPY data lines going through, for progress.
-        const text = partial + chunk.toString("utf8");
-        const lines = text.split("\n");
-        partial = lines.pop() ?? "";
-        for (const line of lines) {
-            if (inCopy) {
-                if (line === "\\.") inCopy = false;
-                else rows++;
-            } else if (/^COPY .* FROM stdin;$/.test(line)) inCopy = true;
-        }
-        if (!writer.stdin!.write(chunk)) {
-            reader.stdout!.pause();
-            writer.stdin!.once("drain", () => reader.stdout!.resume());
-        }
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
     });
+    reader.stdout!.pipe(writer.stdin!, { end: false });
+
+    const started = Date.now();
+    const timer = setInterval(() => {
+        const pct = plan.totalRows ? ` (${Math.min(100, (100 * lines) / plan.totalRows).toFixed(0)}%)` : "";
+        log(
+            `copy: ${mb(dumpBytes)} dumped, about ${lines} of ${plan.totalRows} rows sent${pct}, ` +
+                `${((Date.now() - started) / 1000).toFixed(0)} s`,
+        );
+    }, PROGRESS_EVERY_MS);
+    // Any of the three failing stops the others; psql, stopped before the COMMIT, rolls the transaction back.
+    let committing = false;
+    const stopAll = () => {
+        for (const child of committing ? [dump, reader] : [dump, reader, writer])
+            if (child.exitCode === null) child.kill("SIGKILL");
+    };
+    for (const result of Object.values(done)) void result.then((r) => r && stopAll());
     try {
-        const readerCode = await readerDone;
-        if (readerCode !== 0) {
-            // Never let psql reach the end of its input (it would commit what it got): end its session instead.
-            writer.kill("SIGKILL");
-            const writerCode = await writerDone;
-            throw new Error(
-                redact(
-                    writerCode !== 0 && writerErr
-                        ? `restore into the ${target.label} failed and was rolled back (${writerCode}): ${writerErr.trim()}`
-                        : `pg_restore stopped (${readerCode}), the restore into the ${target.label} was rolled back: ${readerErr.trim()}`,
-                ),
+        void Promise.all([done.dump, backup && new Promise((r) => backup.once("close", () => r(undefined)))]).then(
+            ([r]) => r === "" && plan.onDumped?.(),
+        );
+        const [dumpResult, readerResult] = await Promise.all([done.dump, done.reader]);
+        if (dumpResult || readerResult) {
+            stopAll();
+            const why = firstFailure(
+                { dump: dumpResult, reader: readerResult, writer: await done.writer },
+                errors,
+                source.label,
+                target.label,
             );
+            throw new Error(redact(`${why}; the copy into the ${target.label} was rolled back`));
         }
-        finished = true;
-        writer.stdin!.end();
-        const writerCode = await writerDone;
-        if (writerCode !== 0)
+        // The backup file ends with the dump (pipe ends it): wait until it is on disk before committing.
+        if (backup && !backup.writableFinished)
+            await new Promise<void>((resolve, reject) => backup.once("finish", resolve).once("error", reject));
+        // From the COMMIT on, psql is left to finish (a signal no longer stops it): killed now, the outcome would
+        // be unknown.
+        children.delete(writer);
+        committing = true;
+        writer.stdin!.end(epilogue);
+        const writerResult = await done.writer;
+        if (writerResult && errors.writer.trim())
             throw new Error(
                 redact(
-                    `restore into the ${target.label} failed and was rolled back (${writerCode}): ${writerErr.trim()}`,
+                    `the copy into the ${target.label} failed and was rolled back (${writerResult}): ${errors.writer.trim()}`,
                 ),
             );
-        log(`restore: ${rows} rows loaded and committed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        if (writerResult)
+            throw Object.assign(
+                new Error(
+                    `psql ended (${writerResult}) after the COMMIT was sent: the ${target.label} holds either the whole ` +
+                        "copy or what it held before; compare its row counts",
+                ),
+                { outcomeUnknown: true },
+            );
+        return { dumpBytes, lines };
     } finally {
         clearInterval(timer);
-        children.delete(reader);
-        children.delete(writer);
-        fs.rmSync(listFile, { force: true });
+        stopAll();
+        backup?.destroy();
     }
 }
 
-/** Restores the whole dump (schema and data) into a fresh database `db` of a scratch server, in one transaction. */
+/** Restores a whole backup (schema and data) into a fresh database `db` of a scratch server, in one transaction. */
 export async function restoreIntoScratch(tools: Tools, scratch: Conn, file: string): Promise<void> {
-    await run(tool(tools, "createdb"), [scratch.dbname], {
+    await runTool(tools, "createdb", [scratch.dbname], {
         env: pgEnv({ ...scratch, dbname: "postgres" }),
         what: "createdb",
     });
-    await run(
-        tool(tools, "pg_restore"),
-        ["--no-owner", "--no-acl", "--single-transaction", "--exit-on-error", "--dbname", scratch.dbname, file],
-        { env: pgEnv(scratch), what: "pg_restore into the scratch database" },
+    // The archive on stdin: the same command whether pg_restore is local or in a container.
+    await runTool(
+        tools,
+        "pg_restore",
+        ["--no-owner", "--no-acl", "--single-transaction", "--exit-on-error", "--dbname", scratch.dbname],
+        {
+            env: pgEnv(scratch),
+            inputFile: file,
+            what: "pg_restore of the backup into the scratch database",
+        },
     );
 }
-
-export const describeTables = (tables: Table[]) => dataTables(tables).map(tableName).join(", ");

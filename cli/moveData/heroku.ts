@@ -3,56 +3,76 @@
  * Platform API, always over TLS (Heroku Postgres requires it); writes stopped by maintenance mode, which the router
  * enforces (dynos keep running: the database freeze covers those).
  */
-import { HerokuClient } from "../../components/heroku/api";
+import { HerokuClient, isHerokuApiError } from "../../components/heroku/api";
 import { addSecret, connFromUrl } from "./pg";
-import { Side } from "./side";
+import { PlatformState, Side } from "./side";
 
 export interface HerokuOptions {
     app: string;
     apiKey: string;
 }
 
+/** An API failure in words: a refused key says so, instead of a bare status. */
+function explain(err: unknown, app: string, where: string): Error {
+    if (isHerokuApiError(err, 401) || isHerokuApiError(err, 403)) {
+        const e = err as Error & { status: number; herokuMessage: string };
+        return new Error(
+            `the Heroku Platform API refused the API key (${e.status}: ${e.herokuMessage}) reading ${where} of ` +
+                `the app ${app}: check HEROKU_API_KEY, or the stack's secret actors:herokuApiKey, and that its ` +
+                "account may access the app",
+        );
+    }
+    if (isHerokuApiError(err, 404))
+        return new Error(`the Heroku app ${app} does not exist (or the key's account cannot see it)`);
+    return err as Error;
+}
+
 export async function herokuSide(label: string, opts: HerokuOptions): Promise<Side> {
-    addSecret(opts.apiKey);
-    const client = new HerokuClient({ apiKey: opts.apiKey });
+    const apiKey = opts.apiKey.trim();
+    addSecret(apiKey);
+    if (/\s/.test(apiKey)) throw new Error("the Heroku API key contains whitespace: set it again without it");
+    const client = new HerokuClient({ apiKey });
     const app = encodeURIComponent(opts.app);
-    const vars = await client.request<Record<string, string>>("GET", `/apps/${app}/config-vars`);
+    const call = async <T>(method: string, path: string, what: string, body?: unknown): Promise<T> => {
+        try {
+            return await client.request<T>(method, path, body === undefined ? {} : { body });
+        } catch (err) {
+            throw explain(err, opts.app, what);
+        }
+    };
+    const vars = await call<Record<string, string>>("GET", `/apps/${app}/config-vars`, "the config vars");
     const url = vars.DATABASE_URL;
     if (!url)
         throw new Error(`the Heroku app ${opts.app} has no DATABASE_URL (no Heroku Postgres attached as DATABASE?)`);
     // Heroku Postgres refuses connections without TLS; require it whatever the URL says.
     const conn = { ...connFromUrl(label, url, "require"), sslmode: "require" };
-
-    let before: boolean | undefined;
-    let turnedOn = false;
     const setMaintenance = (on: boolean) =>
-        client.request<{ maintenance: boolean }>("PATCH", `/apps/${app}`, { body: { maintenance: on } });
+        call<{ maintenance: boolean }>("PATCH", `/apps/${app}`, "maintenance mode", { maintenance: on });
 
     return {
         platform: "heroku",
         where: `app ${opts.app}`,
         conn,
+        async platformState(): Promise<PlatformState> {
+            const a = await call<{ maintenance: boolean }>("GET", `/apps/${app}`, "the app");
+            return { kind: "heroku", maintenance: Boolean(a.maintenance) };
+        },
         async freezePlatform(log) {
-            if (before === undefined)
-                before = (await client.request<{ maintenance: boolean }>("GET", `/apps/${app}`)).maintenance;
-            if (before) return log(`heroku: maintenance mode already on for ${opts.app}; left on`);
             log(`heroku: maintenance mode on for ${opts.app}`);
-            turnedOn = true;
             await setMaintenance(true);
         },
-        async thawPlatform(log) {
-            if (!turnedOn) return;
-            log(`heroku: maintenance mode off for ${opts.app}, as it was`);
-            await setMaintenance(false);
-            turnedOn = false;
+        async thawPlatform(before, log) {
+            if (before.kind !== "heroku") return;
+            log(`heroku: maintenance mode ${before.maintenance ? "left on" : "off"} for ${opts.app}, as it was`);
+            await setMaintenance(before.maintenance);
         },
-        platformState() {
-            if (before === undefined) return "maintenance mode untouched";
-            return turnedOn ? "maintenance mode on (was off)" : `maintenance mode ${before ? "on" : "off"}, as before`;
+        describeState(state) {
+            return state.kind === "heroku" ? `maintenance mode ${state.maintenance ? "on" : "off"}` : "?";
         },
-        manualThaw() {
-            return turnedOn ? [`heroku maintenance:off -a ${opts.app}`] : [];
+        manualThaw(before) {
+            return before.kind === "heroku" && !before.maintenance ? [`heroku maintenance:off -a ${opts.app}`] : [];
         },
+        async reconnect() {},
         async close() {},
     };
 }

@@ -1,7 +1,8 @@
 /**
  * What a database holds, read the same way on both sides: the applied migrations (the app's schema_migrations), the
- * tables and their columns, row counts, a checksum over every row in primary-key order, and the sequences.
+ * tables and their columns, row counts, a checksum over every row, and the sequences.
  */
+import * as os from "os";
 import { Conn, ident, literal, query, Tools } from "./pg";
 
 export const MIGRATIONS_TABLE = "schema_migrations";
@@ -98,22 +99,57 @@ const STABLE_OUTPUT =
     "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; " +
     "SET extra_float_digits = 3; SET bytea_output = 'hex'; ";
 
+/** Sessions each table's checksum is split across (the servers do the work; the default: this machine's cores). */
+const CHECKSUM_WORKERS = Number(process.env.MOVE_DATA_CHECKSUM_WORKERS ?? Math.max(2, os.cpus().length));
+/** Below this many pages (8 kB each), one session is quicker than several. */
+const PAGES_PER_WORKER = 1024;
+
 /**
- * Row count and an md5 over every row (its text form) in primary-key order, computed in the server: per-row
- * hashes are folded in chunks of 65536 rows, then the chunk hashes in order, so no value grows past PostgreSQL's
- * 1 GB limit and only 32 bytes per table cross the network.
+ * Row count and a checksum of every row, computed in the server: the sum of a 64-bit hash of each row. The hash is
+ * hash_record_extended (PostgreSQL 14+: each column hashed by its type's extended hash function, the one hash
+ * partitioning keeps stable across versions; no text conversion, so twice as fast), else, for servers or column types
+ * without it, hashtextextended of the row's text. A sum does not depend on row order or on where rows lie, so the
+ * table is split into ranges of pages summed by parallel sessions, and only a few bytes per table cross the
+ * network. Rows are unique (primary keys), so a changed, missing or extra row changes the sum (a 2^-64 chance aside).
+ * Both sides of a comparison must use the same hash: the kind is part of the checksum's text.
  */
 export async function summarize(tools: Tools, conn: Conn, table: Table): Promise<TableSummary> {
-    const order = table.key.length ? table.key.map((k) => `t.${ident(k)}`).join(", ") : "t::text";
-    const [[rows, checksum]] = await query(
+    const [[pages]] = await query(
         tools,
         conn,
-        `${STABLE_OUTPUT}
-         WITH r AS (SELECT row_number() OVER (ORDER BY ${order}) AS n, md5(t::text) AS h FROM ONLY ${qualified(table)} t),
-              c AS (SELECT (n - 1) / 65536 AS g, count(*) AS k, md5(string_agg(h, '' ORDER BY n)) AS h FROM r GROUP BY g)
-         SELECT coalesce(sum(k), 0), coalesce(md5(string_agg(h, '' ORDER BY g)), md5('')) FROM c`,
+        `SELECT pg_relation_size(${literal(qualified(table))}::regclass) / current_setting('block_size')::int`,
     );
-    return { table: tableName(table), rows: Number(rows), checksum };
+    const workers = Math.max(1, Math.min(CHECKSUM_WORKERS, Math.floor(Number(pages) / PAGES_PER_WORKER)));
+    const step = Math.ceil(Number(pages) / workers);
+    const parts = await Promise.all(
+        Array.from({ length: workers }, (_, w) => {
+            const range = [
+                w > 0 ? `t.ctid >= '(${w * step},0)'::tid` : "",
+                w < workers - 1 ? `t.ctid < '(${(w + 1) * step},0)'::tid` : "",
+            ].filter(Boolean);
+            const from = `FROM ONLY ${qualified(table)} t${range.length ? ` WHERE ${range.join(" AND ")}` : ""}`;
+            return query(tools, conn, `SELECT count(*), coalesce(sum(hash_record_extended(t, 0)), 0) ${from}`)
+                .then((rows) => ["r", rows] as const)
+                .catch(async () => {
+                    const sql = `${STABLE_OUTPUT} SELECT count(*), coalesce(sum(hashtextextended(t::text, 0)), 0) ${from}`;
+                    return ["t", await query(tools, conn, sql)] as const;
+                });
+        }),
+    );
+    let rows = 0;
+    let sum = 0n;
+    for (const [, [[count, partial]]] of parts) {
+        rows += Number(count);
+        sum += BigInt(partial);
+    }
+    const kind = parts.every(([k]) => k === "r") ? "r" : parts.every(([k]) => k === "t") ? "t" : "mixed";
+    const checksum = `${kind}:${BigInt.asUintN(64, sum).toString(16).padStart(16, "0")}`;
+    return { table: tableName(table), rows, checksum };
+}
+
+/** Every data table's summary, the tables in parallel. */
+export async function summarizeAll(tools: Tools, conn: Conn, tables: Table[]): Promise<TableSummary[]> {
+    return Promise.all(dataTables(tables).map((t) => summarize(tools, conn, t)));
 }
 
 /** Rows per data table (exact counts): the target check and the progress's denominator. */

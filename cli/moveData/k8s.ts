@@ -1,20 +1,18 @@
 /**
- * The Kubernetes side: the CloudNativePG cluster's app secret (`<cluster>-app`, key `uri`) and its `-rw` service,
- * reached through `kubectl port-forward` from outside the cluster (directly from inside it); writes stopped by
- * scaling the web Deployment to 0. The HorizontalPodAutoscaler leaves a Deployment at 0 replicas alone (it treats
- * 0 as "autoscaling off"), and the replica count before is put back afterwards.
+ * The Kubernetes side: the CloudNativePG cluster's app secret (key `uri`) and its `-rw` service, reached through
+ * `kubectl port-forward` from outside the cluster (directly from inside it); writes stopped by scaling the web
+ * Deployment to 0. The HorizontalPodAutoscaler leaves a Deployment at 0 replicas alone (it treats 0 as "autoscaling
+ * off"). Every kubectl call names the context and the namespace: a later change of kubectl's current context
+ * cannot redirect the move.
  */
 import { ChildProcess, spawn } from "child_process";
-import { children, Conn, connFromUrl, redact, run } from "./pg";
-import { Side } from "./side";
-
-export const CLUSTER_NAME = "actors-db";
-export const WEB_DEPLOYMENT = "actors-web";
-const WEB_PODS = "app.kubernetes.io/name=actors,app.kubernetes.io/component=web";
+import type { K8sToolsOutput } from "../../components/toolsOutput";
+import { children, connFromUrl, redact, run } from "./pg";
+import { PlatformState, Side } from "./side";
 
 export interface K8sOptions {
-    namespace: string;
-    context?: string;
+    /** The stack's names (from its `tools` output, flags overriding some); kubeContext resolved, never "". */
+    names: K8sToolsOutput;
     /** libpq sslmode for the cluster (CloudNativePG serves TLS; prefer uses it). */
     sslmode: string;
     /** Connect to the service directly instead of port-forwarding (inside the cluster). */
@@ -23,17 +21,30 @@ export interface K8sOptions {
     scaleTimeoutSeconds: number;
 }
 
-function kubectl(opts: K8sOptions, args: string[], what: string) {
-    const prefix = [...(opts.context ? ["--context", opts.context] : []), "--namespace", opts.namespace];
-    return run(process.env.KUBECTL ?? "kubectl", [...prefix, ...args], { what: `kubectl ${what}` });
+export const kubectlProgram = () => process.env.KUBECTL ?? "kubectl";
+
+/** kubectl's current context, when the stack names none: resolved once, then passed on every call. */
+export async function currentContext(): Promise<string> {
+    const { stdout } = await run(kubectlProgram(), ["config", "current-context"], {
+        what: "kubectl config current-context",
+    });
+    return stdout.trim();
+}
+
+function kubectl(names: K8sToolsOutput, args: string[], what: string) {
+    const prefix = ["--context", names.kubeContext, "--namespace", names.namespace];
+    return run(kubectlProgram(), [...prefix, ...args], { what: `kubectl ${what}` });
 }
 
 /** Starts `kubectl port-forward service/<cluster>-rw :5432` and resolves with the local port it chose. */
-function portForward(opts: K8sOptions): Promise<{ port: number; child: ChildProcess }> {
-    const prefix = [...(opts.context ? ["--context", opts.context] : []), "--namespace", opts.namespace];
+function portForward(names: K8sToolsOutput): Promise<{ port: number; child: ChildProcess }> {
+    const service = `service/${names.dbRwService}`;
     const child = spawn(
-        process.env.KUBECTL ?? "kubectl",
-        [...prefix, "port-forward", `service/${CLUSTER_NAME}-rw`, ":5432", "--address", "127.0.0.1"],
+        kubectlProgram(),
+        ["--context", names.kubeContext, "--namespace", names.namespace, "port-forward", service, ":5432"].concat([
+            "--address",
+            "127.0.0.1",
+        ]),
         { stdio: ["ignore", "pipe", "pipe"] },
     );
     children.add(child);
@@ -43,7 +54,7 @@ function portForward(opts: K8sOptions): Promise<{ port: number; child: ChildProc
         const fail = (why: string) => {
             clearTimeout(timer);
             child.kill();
-            reject(new Error(redact(`kubectl port-forward service/${CLUSTER_NAME}-rw failed: ${why}`)));
+            reject(new Error(redact(`kubectl port-forward ${service} failed: ${why}`)));
         };
         const onData = (d: Buffer) => {
             out += d;
@@ -63,75 +74,77 @@ function portForward(opts: K8sOptions): Promise<{ port: number; child: ChildProc
     });
 }
 
+export const k8sWhere = (n: K8sToolsOutput) =>
+    `cluster ${n.dbCluster}, namespace ${n.namespace}, context ${n.kubeContext}`;
+
 export async function k8sSide(label: string, opts: K8sOptions): Promise<Side> {
-    const secret = JSON.parse(
-        (await kubectl(opts, ["get", "secret", `${CLUSTER_NAME}-app`, "-o", "json"], "get secret")).stdout,
-    );
+    const n = opts.names;
+    const secret = JSON.parse((await kubectl(n, ["get", "secret", n.dbAppSecret, "-o", "json"], "get secret")).stdout);
     const encoded = secret?.data?.uri;
     if (!encoded)
         throw new Error(
-            `the secret ${CLUSTER_NAME}-app in namespace ${opts.namespace} has no "uri" key (is the k8s stack deployed?)`,
+            `the secret ${n.dbAppSecret} in namespace ${n.namespace} (context ${n.kubeContext}) has no "uri" key: ` +
+                `is the database cluster ${n.dbCluster} deployed?`,
         );
     const url = Buffer.from(encoded, "base64").toString("utf8");
-    let conn: Conn = connFromUrl(label, url, opts.sslmode);
     let forward: ChildProcess | undefined;
-    if (!opts.direct) {
-        const { port, child } = await portForward(opts);
-        forward = child;
-        conn = { ...conn, host: "127.0.0.1", port };
-    }
-
-    let before: number | undefined;
-    let scaledDown = false;
-    const deployment = async () =>
-        JSON.parse((await kubectl(opts, ["get", "deployment", WEB_DEPLOYMENT, "-o", "json"], "get deployment")).stdout);
-
-    return {
+    const stopForward = () => {
+        if (forward && forward.exitCode === null) {
+            forward.removeAllListeners("exit");
+            children.delete(forward);
+            forward.kill();
+        }
+    };
+    const side: Side = {
         platform: "k8s",
-        where: `namespace ${opts.namespace}${opts.context ? ` (context ${opts.context})` : ""}`,
-        conn,
+        where: k8sWhere(n),
+        conn: connFromUrl(label, url, opts.sslmode),
+        async platformState(): Promise<PlatformState> {
+            const d = JSON.parse(
+                (await kubectl(n, ["get", "deployment", n.webDeployment, "-o", "json"], "get deployment")).stdout,
+            );
+            return { kind: "k8s", replicas: Number(d.spec?.replicas ?? 1) };
+        },
         async freezePlatform(log) {
-            if (before === undefined) before = Number((await deployment()).spec?.replicas ?? 1);
-            log(`k8s: scaling deployment/${WEB_DEPLOYMENT} from ${before} to 0 replicas`);
-            await kubectl(opts, ["scale", `deployment/${WEB_DEPLOYMENT}`, "--replicas=0"], "scale");
-            scaledDown = true;
+            log(`k8s: scaling deployment/${n.webDeployment} to 0 replicas`);
+            await kubectl(n, ["scale", `deployment/${n.webDeployment}`, "--replicas=0"], "scale");
             const deadline = Date.now() + opts.scaleTimeoutSeconds * 1000;
             for (;;) {
-                const pods = (
-                    await kubectl(opts, ["get", "pods", "-l", WEB_PODS, "-o", "name"], "get pods")
-                ).stdout.trim();
-                if (pods === "") break;
+                const pods = (await kubectl(n, ["get", "pods", "-l", n.webPodSelector, "-o", "name"], "get pods"))
+                    .stdout;
+                if (pods.trim() === "") break;
                 if (Date.now() > deadline)
                     throw new Error(
-                        `web pods still running ${opts.scaleTimeoutSeconds} s after scaling to 0: ${pods.split("\n").join(", ")}`,
+                        `web pods still running ${opts.scaleTimeoutSeconds} s after scaling to 0: ${pods.trim().split("\n").join(", ")}`,
                     );
                 await new Promise((r) => setTimeout(r, 1000));
             }
             log(`k8s: no web pods left`);
         },
-        async thawPlatform(log) {
-            if (!scaledDown || before === undefined) return;
-            log(`k8s: scaling deployment/${WEB_DEPLOYMENT} back to ${before} replicas`);
-            await kubectl(opts, ["scale", `deployment/${WEB_DEPLOYMENT}`, `--replicas=${before}`], "scale");
-            scaledDown = false;
+        async thawPlatform(before, log) {
+            if (before.kind !== "k8s") return;
+            log(`k8s: scaling deployment/${n.webDeployment} back to ${before.replicas} replicas`);
+            await kubectl(n, ["scale", `deployment/${n.webDeployment}`, `--replicas=${before.replicas}`], "scale");
         },
-        platformState() {
-            if (before === undefined) return `deployment/${WEB_DEPLOYMENT} untouched`;
-            return scaledDown
-                ? `deployment/${WEB_DEPLOYMENT} scaled to 0 (was ${before})`
-                : `deployment/${WEB_DEPLOYMENT} at ${before} replicas, as before`;
+        describeState(state) {
+            return state.kind === "k8s" ? `deployment/${n.webDeployment} at ${state.replicas} replicas` : "?";
         },
-        manualThaw() {
-            if (before === undefined) return [];
-            const ctx = opts.context ? ` --context ${opts.context}` : "";
-            return [`kubectl${ctx} -n ${opts.namespace} scale deployment/${WEB_DEPLOYMENT} --replicas=${before}`];
+        manualThaw(before) {
+            if (before.kind !== "k8s") return [];
+            return [
+                `kubectl --context ${n.kubeContext} -n ${n.namespace} scale deployment/${n.webDeployment} --replicas=${before.replicas}`,
+            ];
+        },
+        async reconnect() {
+            if (opts.direct || (forward && forward.exitCode === null && forward.signalCode === null)) return;
+            const { port, child } = await portForward(n);
+            forward = child;
+            side.conn = { ...side.conn, host: "127.0.0.1", port };
         },
         async close() {
-            if (forward && forward.exitCode === null) {
-                forward.removeAllListeners("exit");
-                children.delete(forward);
-                forward.kill();
-            }
+            stopForward();
         },
     };
+    await side.reconnect();
+    return side;
 }

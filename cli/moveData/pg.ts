@@ -100,10 +100,12 @@ export const children = new Set<import("child_process").ChildProcess>();
 export function run(
     program: string,
     args: string[],
-    opts: SpawnOptions & { input?: string; what?: string } = {},
+    opts: SpawnOptions & { input?: string; inputFile?: string; what?: string } = {},
 ): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-        const child = spawn(program, args, { ...opts, stdio: ["pipe", "pipe", "pipe"] });
+        const stdin = opts.inputFile ? fs.openSync(opts.inputFile, "r") : "pipe";
+        const child = spawn(program, args, { ...opts, stdio: [stdin, "pipe", "pipe"] });
+        if (typeof stdin === "number") fs.closeSync(stdin);
         children.add(child);
         let stdout = "";
         let stderr = "";
@@ -119,27 +121,83 @@ export function run(
             const why = signal ? `killed by ${signal}` : `exit code ${code}`;
             reject(new Error(redact(`${opts.what ?? path.basename(program)} failed (${why}): ${stderr.trim()}`)));
         });
-        child.stdin!.on("error", () => {
-            /* the program exited without reading its input: its exit status says why */
-        });
-        child.stdin!.end(opts.input ?? "");
+        if (child.stdin) {
+            child.stdin.on("error", () => {
+                /* the program exited without reading its input: its exit status says why */
+            });
+            child.stdin.end(opts.input ?? "");
+        }
     });
 }
 
-/** The PostgreSQL client programs of one major version. */
+/** A container image that holds PostgreSQL's programs, run through podman or docker. */
+export interface PgImage {
+    engine: string;
+    image: string;
+}
+
+/**
+ * The PostgreSQL programs of one major version: local ones in `bindir`, or, when the machine has none new enough,
+ * pg_dump and pg_restore (and the scratch server) from a container image of that version (psql and createdb stay
+ * local: they talk to newer servers fine).
+ */
 export interface Tools {
     major: number;
     bindir: string;
+    container?: PgImage;
 }
 
-export function tool(tools: Tools, name: string): string {
-    return path.join(tools.bindir, name);
+const CONTAINER_PROGRAMS = new Set(["pg_dump", "pg_restore"]);
+
+/** The libpq settings a container is given by name (their values come from the environment, never argv). */
+export const PG_ENV_NAMES = [
+    "PGHOST",
+    "PGPORT",
+    "PGUSER",
+    "PGDATABASE",
+    "PGSSLMODE",
+    "PGCONNECT_TIMEOUT",
+    "PGAPPNAME",
+    "PGPASSWORD",
+];
+
+/** The command that runs one of the programs: a local path, or `podman run ... image pg_dump` (host network). */
+export function toolCommand(tools: Tools, name: string): { program: string; args: string[] } {
+    if (tools.container && CONTAINER_PROGRAMS.has(name)) {
+        const env = PG_ENV_NAMES.flatMap((n) => ["-e", n]);
+        const args = ["run", "--rm", "-i", "--network", "host", ...env, tools.container.image, name];
+        return { program: tools.container.engine, args };
+    }
+    return { program: path.join(tools.bindir, name), args: [] };
+}
+
+/** Runs one of the programs to completion (see run). */
+export function runTool(tools: Tools, name: string, args: string[], opts: Parameters<typeof run>[2] = {}) {
+    const cmd = toolCommand(tools, name);
+    return run(cmd.program, [...cmd.args, ...args], opts);
+}
+
+/** Spawns one of the programs (see toolCommand). */
+export function spawnTool(tools: Tools, name: string, args: string[], opts: SpawnOptions) {
+    const cmd = toolCommand(tools, name);
+    const child = spawn(cmd.program, [...cmd.args, ...args], opts);
+    children.add(child);
+    child.on("close", () => children.delete(child));
+    return child;
+}
+
+/** What the tools are, for messages. */
+export function describeTools(tools: Tools): string {
+    return tools.container
+        ? `pg_dump/pg_restore ${tools.major} from the image ${tools.container.image} (${path.basename(tools.container.engine)}), psql from ${tools.bindir}`
+        : `PostgreSQL ${tools.major} client programs in ${tools.bindir}`;
 }
 
 /** Runs SQL through psql (one session); returns the rows, fields split on a unit separator. */
 export async function query(tools: Tools, conn: Conn, sql: string): Promise<string[][]> {
-    const { stdout } = await run(
-        tool(tools, "psql"),
+    const { stdout } = await runTool(
+        tools,
+        "psql",
         ["-X", "-q", "-A", "-t", "-F", "\x1f", "-v", "ON_ERROR_STOP=1", "-c", sql],
         { env: pgEnv(conn), what: `psql on the ${conn.label}` },
     );
@@ -166,26 +224,73 @@ export function installedMajors(root = PG_ROOT): number[] {
 }
 
 /**
- * The tools for a copy: pg_dump must be at least the source's major version (it refuses newer servers); the dump is
- * then read by pg_restore of the same version. The smallest installed version that is at least both servers' is
- * preferred, else at least the source's. Returns the major, or what to install.
+ * The local major for a copy: pg_dump must be at least the source's major version (it refuses newer servers); the
+ * dump is then read by pg_restore of the same version. The smallest installed version that is at least both
+ * servers' is preferred, else at least the source's; undefined when none is new enough.
  */
-export function chooseMajor(
-    installed: number[],
-    sourceMajor: number,
-    targetMajor: number,
-): { major: number } | { missing: string } {
-    const both = installed.find((m) => m >= Math.max(sourceMajor, targetMajor));
-    const source = installed.find((m) => m >= sourceMajor);
-    const major = both ?? source;
-    if (major !== undefined) return { major };
-    return {
-        missing:
+export function chooseMajor(installed: number[], sourceMajor: number, targetMajor: number): number | undefined {
+    return installed.find((m) => m >= Math.max(sourceMajor, targetMajor)) ?? installed.find((m) => m >= sourceMajor);
+}
+
+/** podman, else docker, when on PATH (the container fallback); undefined without either. */
+export function containerEngine(): string | undefined {
+    for (const name of ["podman", "docker"])
+        for (const dir of (process.env.PATH ?? "").split(path.delimiter))
+            if (dir && fs.existsSync(path.join(dir, name))) return path.join(dir, name);
+    return undefined;
+}
+
+/** The image move-data runs pg_dump/pg_restore from when the machine lacks them: the official one of that major. */
+export const defaultPgImage = (major: number) => `docker.io/library/postgres:${major}`;
+
+export interface ToolChoice {
+    /** --pg-bindir: use these client programs. */
+    bindir?: string;
+    /** --pg-image: run pg_dump/pg_restore from this image (forced; otherwise only when local ones are too old). */
+    image?: string;
+}
+
+/** The programs for a move between servers of these majors, local when new enough, else from a container image. */
+export async function chooseTools(choice: ToolChoice, sourceMajor: number, targetMajor: number): Promise<Tools> {
+    if (choice.bindir) {
+        const major = await bindirMajor(choice.bindir);
+        if (major < sourceMajor)
+            throw new Error(
+                `--pg-bindir ${choice.bindir} holds pg_dump ${major}, older than the source's PostgreSQL ` +
+                    `${sourceMajor}: it needs version ${sourceMajor} or newer (or pass --pg-image to run it from a container)`,
+            );
+        return { major, bindir: choice.bindir };
+    }
+    const installed = installedMajors();
+    const local = choice.image ? undefined : chooseMajor(installed, sourceMajor, targetMajor);
+    if (local !== undefined) return { major: local, bindir: path.join(PG_ROOT, String(local), "bin") };
+    const need = Math.max(sourceMajor, targetMajor);
+    const engine = containerEngine();
+    const image = choice.image ?? defaultPgImage(need);
+    if (!engine)
+        throw new Error(
             `the source runs PostgreSQL ${sourceMajor}, and pg_dump must be version ${sourceMajor} or newer; ` +
-            `installed: ${installed.length ? installed.join(", ") : "none"} (under ${PG_ROOT}). ` +
-            `Install postgresql-client-${Math.max(sourceMajor, targetMajor)} (Debian 13 "trixie" ships 17; ` +
-            "for other versions use the PostgreSQL apt repository, apt.postgresql.org), or pass --pg-bindir DIR",
-    };
+                `installed: ${installed.length ? installed.join(", ") : "none"} (under ${PG_ROOT}). Either install ` +
+                `postgresql-client-${need} (Debian 13 "trixie" ships 17; other versions: apt.postgresql.org), pass ` +
+                `--pg-bindir DIR, or install podman or docker: move-data then runs pg_dump and pg_restore ${need} ` +
+                `from the image ${image} (choose another with --pg-image)`,
+        );
+    const container = { engine, image };
+    const probe = await runTool({ major: need, bindir: "", container }, "pg_dump", ["--version"], {
+        what:
+            `${path.basename(engine)} run ${image} pg_dump --version (the container fallback: local pg_dump ` +
+            `${installed.length ? installed.join(", ") : "missing"}, source PostgreSQL ${sourceMajor})`,
+    });
+    const m = /\(PostgreSQL\) (\d+)/.exec(probe.stdout);
+    const major = m ? Number(m[1]) : 0;
+    if (major < sourceMajor)
+        throw new Error(
+            `the image ${image} holds pg_dump ${m ? major : "of unknown version"}, older than the source's ` +
+                `PostgreSQL ${sourceMajor}: pass --pg-image with version ${sourceMajor} or newer`,
+        );
+    const bindir = installed.length ? path.join(PG_ROOT, String(installed.at(-1)), "bin") : "";
+    if (!bindir) throw new Error(`no psql under ${PG_ROOT}: install postgresql-client (Debian)`);
+    return { major, bindir, container };
 }
 
 /** The major version of the client programs in a directory, from `pg_dump --version`. */

@@ -1,16 +1,9 @@
-/** Comparing two databases table by table: row count and checksum in primary-key order, and sequence positions. */
-import { Conn, Tools } from "./pg";
-import { dataTables, summarize, Table, TableSummary } from "./inspect";
+/** Comparing two databases table by table: row count and checksum, and sequence positions. */
+import { TableSummary } from "./inspect";
 
 export interface Comparison {
     lines: string[];
     differences: string[];
-}
-
-export async function summarizeAll(tools: Tools, conn: Conn, tables: Table[]): Promise<TableSummary[]> {
-    const out: TableSummary[] = [];
-    for (const table of dataTables(tables)) out.push(await summarize(tools, conn, table));
-    return out;
 }
 
 /** A printable table of both sides' figures, and every difference (empty: identical). */

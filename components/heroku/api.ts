@@ -29,9 +29,8 @@ export interface HerokuClientOptions {
 }
 
 /**
- * A failed Platform API call, with Heroku's error `id` and `message` (never the API key). A plain `Error` with fields,
- * not a subclass: Pulumi's closure serializer turns a class that extends Error into a plain function, so under the
- * dynamic-provider plugin an instance of such a class is no Error and loses its message.
+ * A failed Platform API call, with Heroku's error `id` and `message` (never the API key): a plain `Error` with fields,
+ * recognised by its name (isHerokuApiError), so the provider server passes its message to the engine as it is.
  */
 export interface HerokuApiError extends Error {
     name: "HerokuApiError";

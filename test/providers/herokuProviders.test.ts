@@ -496,6 +496,18 @@ describe("the provider plugin (provider/main.ts)", () => {
             );
         }));
 
+    it("fails with Heroku's message and no `id` (the SDK's server would record a resource under an error's id)", () =>
+        withKey(async () => {
+            const error = { id: "invalid_params", message: "Name is already taken." };
+            emulator.inject({ method: "POST", path: /^\/apps$/, status: 422, error });
+            const inputs = { name: "actors-taken1", region: "us", team: "" };
+            const failure: any = await herokuPlugin.create!(urn(HerokuApp.type), inputs).catch((e) => e);
+            expect(failure).toBeInstanceOf(Error);
+            expect(failure.message).toBe("Heroku API POST /apps failed: 422 invalid_params: Name is already taken.");
+            expect(failure.id).toBeUndefined();
+            noKey(failure.message);
+        }));
+
     it("without a configured key, uses HEROKU_API_KEY", async () => {
         process.env.HEROKU_API_URL = emulator.url;
         process.env.HEROKU_API_KEY = emulator.apiKey;

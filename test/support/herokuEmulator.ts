@@ -90,8 +90,21 @@ export function validateRequest(method: string, path: string, body: unknown, acc
 
 const uuid = () => crypto.randomUUID();
 
+/** What the emulated Heroku holds, as JSON: saved beside a state fixture and restored into another emulator. */
+export interface EmulatorWorld {
+    apps: [string, Json][];
+    addons: [string, Json][];
+    configVars: [string, Record<string, string>][];
+    formation: [string, [string, Json][]][];
+    releases: [string, Json[]][];
+    domains: [string, Json[]][];
+    drains: [string, Json[]][];
+    features: [string, Record<string, boolean>][];
+    manifests: [string, Json][];
+}
+
 export class HerokuEmulator {
-    readonly apiKey = `emulator-key-${crypto.randomBytes(8).toString("hex")}`;
+    readonly apiKey: string;
     apps = new Map<string, Json>();
     addons = new Map<string, Json>();
     configVars = new Map<string, Record<string, string>>();
@@ -112,6 +125,38 @@ export class HerokuEmulator {
     private faults: Fault[] = [];
     private server!: http.Server;
     url = "";
+
+    /** `apiKey`: the key it accepts (default: a random one). */
+    constructor(opts: { apiKey?: string } = {}) {
+        this.apiKey = opts.apiKey ?? `emulator-key-${crypto.randomBytes(8).toString("hex")}`;
+    }
+
+    world(): EmulatorWorld {
+        return {
+            apps: [...this.apps],
+            addons: [...this.addons],
+            configVars: [...this.configVars],
+            formation: [...this.formation].map(([app, types]) => [app, [...types]]),
+            releases: [...this.releases],
+            domains: [...this.domains],
+            drains: [...this.drains],
+            features: [...this.features],
+            manifests: [...this.manifests],
+        };
+    }
+
+    restore(world: EmulatorWorld): this {
+        this.apps = new Map(world.apps);
+        this.addons = new Map(world.addons);
+        this.configVars = new Map(world.configVars);
+        this.formation = new Map(world.formation.map(([app, types]) => [app, new Map(types)]));
+        this.releases = new Map(world.releases);
+        this.domains = new Map(world.domains);
+        this.drains = new Map(world.drains);
+        this.features = new Map(world.features);
+        this.manifests = new Map(world.manifests);
+        return this;
+    }
 
     async start(): Promise<this> {
         this.server = http.createServer((req, res) => this.handle(req, res));

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import { copyProject, removeProject } from "../../tools/checkout";
-import { HerokuEmulator } from "./herokuEmulator";
+import { EmulatorWorld, HerokuEmulator } from "./herokuEmulator";
 import { SENTINEL } from "./helpers";
 import { podmanEnv } from "./plugins/podman";
 import { PulumiStack } from "./pulumi";
@@ -24,11 +24,19 @@ export interface HerokuWorld {
 /** Which podman the release runs as its docker client (a real client; the pushes land in the real registry). */
 const PODMAN = ["/usr/bin/podman", "/usr/local/bin/podman"].find((p) => fs.existsSync(p)) ?? "podman";
 
-export async function startHerokuWorld(opts: { config?: Record<string, string> } = {}): Promise<HerokuWorld> {
-    const emulator = await new HerokuEmulator().start();
+/**
+ * `dir`: the checkout to deploy (default: a copy of this one, removed at stop); `apiKey` and `heroku`: the key the
+ * emulator accepts and what it holds at the start (an upgrade test's fixture).
+ */
+export async function startHerokuWorld(
+    opts: { config?: Record<string, string>; dir?: string; apiKey?: string; heroku?: EmulatorWorld } = {},
+): Promise<HerokuWorld> {
+    const emulator = await new HerokuEmulator({ apiKey: opts.apiKey }).start();
     emulator.provisioningPolls = 1;
+    if (opts.heroku) emulator.restore(opts.heroku);
     const registry = await startRegistry({ auth: { username: "_", password: emulator.apiKey } });
-    const dir = copyProject();
+    const dir = opts.dir ?? copyProject();
+    // podman's settings only: the stack's PATH (the stand-in plugins) stays.
     const { CONTAINERS_CONF, CONTAINERS_STORAGE_CONF } = podmanEnv();
     const stack = await PulumiStack.open(dir, "heroku", {
         CONTAINERS_CONF,
@@ -54,7 +62,7 @@ export async function startHerokuWorld(opts: { config?: Record<string, string> }
                 .map((r) => `${r.method} ${r.path}`),
         stop: async () => {
             stack.dispose();
-            removeProject(dir);
+            if (!opts.dir) removeProject(dir);
             await registry.stop();
             await emulator.stop();
         },

@@ -2,12 +2,15 @@
 /**
  * A stand-in for `kubectl`, for test/moveData.test.ts and bench/moveData.ts: answers the calls `npm run move-data`
  * makes against a cluster that is not there, from a JSON state file (KUBECTL_STAND_IN_STATE):
- *   { "namespace", "context"?, "secretUri", "dbPort", "replicas" }
- * - get secret actors-db-app -o json      the CloudNativePG app secret, `uri` base64-encoded as Kubernetes does
- * - get deployment actors-web -o json     spec.replicas from the state
- * - scale deployment/actors-web --replicas=N   writes N back
- * - get pods -l ... -o name               one pod per replica
- * - port-forward service/actors-db-rw :5432   a real TCP forward to 127.0.0.1:<dbPort>, printed as kubectl does
+ *   { "namespace", "context", "currentContext", "names", "secretUri", "dbPort", "replicas" }
+ * where `names` is the k8s stack's tools output (components/k8s/names.ts), as the fixture writes it:
+ * - config current-context                      the state's currentContext
+ * - get secret <dbAppSecret> -o json              the CloudNativePG app secret, `uri` base64-encoded as Kubernetes does
+ * - get deployment actors-web -o json           spec.replicas from the state
+ * - scale deployment/actors-web --replicas=N    writes N back
+ * - get pods -l <web selector> -o name          one pod per replica
+ * - port-forward service/<dbRwService> :5432    a real TCP forward to 127.0.0.1:<dbPort>, printed as kubectl does;
+ *                                               its pid appended to <state>.forwards (a test may kill it mid-copy)
  * Every call is appended to <state>.calls (one JSON array per line). Anything else fails, as for an unknown object.
  */
 const fs = require("fs");
@@ -31,37 +34,48 @@ for (let i = 0; i < argv.length; i++) {
     else if (argv[i] === "--context") context = argv[++i];
     else args.push(argv[i]);
 }
+if (args.join(" ") === "config current-context") {
+    process.stdout.write(`${state.currentContext}\n`);
+    process.exit(0);
+}
 if (context !== undefined && context !== state.context) fail(`context "${context}" does not exist`);
+if (context === undefined && state.currentContext !== state.context)
+    fail(`namespaces "${namespace}" not found (kubectl's current context is ${state.currentContext})`);
 if (namespace !== state.namespace) fail(`namespaces "${namespace}" not found`);
+const { dbAppSecret: secret, dbRwService, webDeployment: WEB_DEPLOYMENT, webPodSelector } = state.names;
 const save = () => fs.writeFileSync(stateFile, JSON.stringify(state));
 const cmd = args.join(" ");
 
-if (cmd === "get secret actors-db-app -o json") {
+if (cmd === `get secret ${secret} -o json`) {
     process.stdout.write(
         JSON.stringify({
             apiVersion: "v1",
             kind: "Secret",
-            metadata: { name: "actors-db-app", namespace },
+            metadata: { name: secret, namespace },
             data: { uri: Buffer.from(state.secretUri).toString("base64") },
         }),
     );
-} else if (cmd === "get deployment actors-web -o json") {
+} else if (cmd === `get deployment ${WEB_DEPLOYMENT} -o json`) {
     process.stdout.write(
         JSON.stringify({
             apiVersion: "apps/v1",
             kind: "Deployment",
-            metadata: { name: "actors-web", namespace },
+            metadata: { name: WEB_DEPLOYMENT, namespace },
             spec: { replicas: state.replicas },
             status: { replicas: state.replicas },
         }),
     );
-} else if (/^scale deployment\/actors-web --replicas=\d+$/.test(cmd)) {
+} else if (cmd.startsWith(`scale deployment/${WEB_DEPLOYMENT} --replicas=`)) {
     state.replicas = Number(cmd.split("=")[1]);
     save();
     process.stdout.write("deployment.apps/actors-web scaled\n");
-} else if (/^get pods -l \S+ -o name$/.test(cmd)) {
+} else if (cmd === `get pods -l ${webPodSelector} -o name`) {
     for (let i = 0; i < state.replicas; i++) process.stdout.write(`pod/actors-web-5d9c7-${i}\n`);
-} else if (/^port-forward service\/actors-db-rw :5432( --address 127\.0\.0\.1)?$/.test(cmd)) {
+} else if (cmd === `port-forward service/${dbRwService} :5432 --address 127.0.0.1`) {
+    fs.appendFileSync(`${stateFile}.forwards`, `${process.pid}\n`);
+    // kubectl outlives a parent killed with SIGKILL; the stand-in does not, so a test leaves nothing behind.
+    const parent = process.ppid;
+    setInterval(() => process.ppid !== parent && process.exit(0), 500).unref();
     const server = net.createServer((client) => {
         const upstream = net.connect(state.dbPort, "127.0.0.1");
         client.pipe(upstream).pipe(client);

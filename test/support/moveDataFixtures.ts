@@ -1,10 +1,12 @@
 /**
- * What test/moveData.test.ts and bench/moveData.ts run `npm run move-data` against, all real and on this machine:
+ * What test/commands/moveData.test.ts and bench/moveData.ts run `npm run move-data` against, all real and on this
+ * machine:
  * - a "cluster" PostgreSQL server (plain TCP, password auth, the owner `app` of database `app`, as CloudNativePG
  *   bootstraps it) reached through a kubectl stand-in that port-forwards to it;
  * - a "Heroku" PostgreSQL server that accepts TLS only (`hostssl` alone in pg_hba.conf, a self-signed certificate)
  *   whose database is owned by a role that is not a superuser, as Heroku Postgres does, with the Heroku emulator
  *   serving the app, its DATABASE_URL and maintenance mode;
+ * - the stacks' `tools` outputs served by a pulumi CLI stand-in (pulumiStandIn.js), named by components/k8s/names.ts;
  * - the app's own migrations applied the way app/actors/migrate.py records them, then actors from generate_series.
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
@@ -12,7 +14,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Conn, installedMajors, PG_ROOT, query, Tools } from "../../cli/moveData/pg";
+import { Conn, containerEngine, installedMajors, PG_ROOT, query, run, Tools } from "../../cli/moveData/pg";
+import { k8sToolsOutput } from "../../components/k8s/names";
 import { ScratchServer } from "../../cli/moveData/scratchServer";
 import { HerokuEmulator } from "./herokuEmulator";
 
@@ -130,32 +133,41 @@ export interface Platforms {
     herokuApp: string;
     /** The kubectl stand-in's state file (replicas, namespace, ...); calls are logged next to it. */
     kubeState: string;
-    /** PATH with the stand-in first. */
+    /** The pulumi stand-in's state file: the stacks' outputs and config. */
+    pulumiState: string;
+    /** PATH with the stand-ins first. */
     env: NodeJS.ProcessEnv;
     dir: string;
 }
 
+const standIn = (bin: string, name: string, script: string) =>
+    fs.writeFileSync(
+        path.join(bin, name),
+        `#!/bin/sh\nexec "${process.execPath}" "${path.join(__dirname, script)}" "$@"\n`,
+        { mode: 0o755 },
+    );
+
 export async function platforms(k8s: AppServer, heroku: AppServer): Promise<Platforms> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "actors-move-data-test-"));
+    const names = k8sToolsOutput("kind-actors", "actors", "actors-db");
     const kubeState = path.join(dir, "kubectl-state.json");
     fs.writeFileSync(
         kubeState,
         JSON.stringify({
-            namespace: "actors",
-            context: "kind-actors",
+            namespace: names.namespace,
+            context: names.kubeContext,
+            currentContext: names.kubeContext,
+            names,
             // The secret names the in-cluster service; the port-forward is how the command reaches it.
-            secretUri: k8s.url.replace(`127.0.0.1:${k8s.server.port}`, "actors-db-rw.actors.svc:5432"),
+            secretUri: k8s.url.replace(`127.0.0.1:${k8s.server.port}`, `${names.dbRwService}.actors.svc:5432`),
             dbPort: k8s.server.port,
             replicas: 2,
         }),
     );
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
-    fs.writeFileSync(
-        path.join(bin, "kubectl"),
-        `#!/bin/sh\nexec "${process.execPath}" "${path.join(__dirname, "kubectlStandIn.js")}" "$@"\n`,
-        { mode: 0o755 },
-    );
+    standIn(bin, "kubectl", "kubectlStandIn.js");
+    standIn(bin, "pulumi", "pulumiStandIn.js");
     const emulator = await new HerokuEmulator().start();
     const created = await fetch(`${emulator.url}/apps`, {
         method: "POST",
@@ -168,18 +180,41 @@ export async function platforms(k8s: AppServer, heroku: AppServer): Promise<Plat
     });
     const app = (await created.json()) as { id: string; name: string };
     emulator.configVars.get(app.id)!.DATABASE_URL = heroku.url;
+    const pulumiState = path.join(dir, "pulumi-state.json");
+    fs.writeFileSync(
+        pulumiState,
+        JSON.stringify({
+            stacks: {
+                k8s: { tools: names, config: {} },
+                heroku: { tools: { platform: "heroku", app: app.name }, config: {} },
+            },
+        }),
+    );
     const env: NodeJS.ProcessEnv = {
         ...process.env,
         PATH: `${bin}:${path.dirname(process.execPath)}:${process.env.PATH}`,
         KUBECTL_STAND_IN_STATE: kubeState,
+        PULUMI_STAND_IN_STATE: pulumiState,
+        PULUMI_CLI: path.join(bin, "pulumi"),
         HEROKU_API_URL: emulator.url,
         HEROKU_API_KEY: emulator.apiKey,
         MOVE_DATA_PROGRESS_MS: "200",
-        // No Pulumi CLI here: every stack value comes from flags; this makes a forgotten flag fail loudly.
-        PULUMI_CLI: "/nonexistent/pulumi",
     };
-    return { emulator, herokuApp: app.name, kubeState, env, dir };
+    return { emulator, herokuApp: app.name, kubeState, pulumiState, env, dir };
 }
+
+/** Changes a stand-in's state (a stack's outputs, the cluster's replicas or current context). */
+export function editState(file: string, edit: (state: any) => void): void {
+    const state = JSON.parse(fs.readFileSync(file, "utf8"));
+    edit(state);
+    fs.writeFileSync(file, JSON.stringify(state));
+}
+
+/** Pids of the port-forwards the kubectl stand-in started. */
+export const forwardPids = (p: Platforms): number[] =>
+    fs.existsSync(`${p.kubeState}.forwards`)
+        ? fs.readFileSync(`${p.kubeState}.forwards`, "utf8").trim().split("\n").filter(Boolean).map(Number)
+        : [];
 
 export const kubeState = (p: Platforms) => JSON.parse(fs.readFileSync(p.kubeState, "utf8"));
 export const kubeCalls = (p: Platforms): string[][] =>
@@ -191,16 +226,6 @@ export const kubeCalls = (p: Platforms): string[][] =>
               .filter(Boolean)
               .map((l) => JSON.parse(l))
         : [];
-
-/** The flags that stand for the stacks' outputs and config. */
-export const stackFlags = (p: Platforms) => [
-    "--k8s-namespace",
-    "actors",
-    "--kube-context",
-    "kind-actors",
-    "--heroku-app",
-    p.herokuApp,
-];
 
 export interface CliRun {
     code: number | null;
@@ -214,11 +239,12 @@ export function startMoveData(
     p: Platforms,
     args: string[],
     onLine: (line: string, child: ChildProcess) => void = () => {},
+    env: NodeJS.ProcessEnv = {},
 ): { child: ChildProcess; done: Promise<CliRun> } {
     const child = spawn(
         process.execPath,
         ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli", "moveData", "cli.ts"), ...args],
-        { cwd: ROOT, env: p.env, stdio: ["ignore", "pipe", "pipe"] },
+        { cwd: ROOT, env: { ...p.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
     let stderr = "";
@@ -300,4 +326,56 @@ export async function tableDigest(tools: Tools, conn: Conn, table = "actors"): P
         `SET TimeZone = 'UTC'; SELECT count(*), md5(coalesce(string_agg(md5(t::text), '' ORDER BY id), '')) FROM ${table} t`,
     );
     return `${count}:${digest}`;
+}
+
+// --- a source newer than the local client programs: PostgreSQL 17 from Debian trixie, in a container
+
+export const PG17_IMAGE = "localhost/actors-postgres:17";
+
+/** Builds PG17_IMAGE from localhost/trixie-base (Debian's postgresql-17) unless it exists; the engine, or why not. */
+export async function pg17Image(): Promise<{ engine: string } | { missing: string }> {
+    const engine = containerEngine();
+    if (!engine) return { missing: "no podman or docker on PATH" };
+    try {
+        await run(engine, ["image", "exists", PG17_IMAGE], { what: "image exists" });
+        return { engine };
+    } catch {
+        /* build it */
+    }
+    await run(engine, ["build", "-t", PG17_IMAGE, "-f", path.join(__dirname, "postgres17.Containerfile"), __dirname], {
+        what: `${engine} build ${PG17_IMAGE}`,
+    });
+    return { engine };
+}
+
+/**
+ * A PostgreSQL 17 server in a container (host network, 127.0.0.1 only) with database `dbname` owned by `user`;
+ * with `tls`, it also serves TLS (Debian's snake-oil certificate), as Heroku Postgres requires.
+ */
+export async function containerAppServer(
+    tools: Tools,
+    engine: string,
+    opts: { user: string; dbname: string; tls: boolean },
+): Promise<AppServer> {
+    const settings: Record<string, string> = opts.tls
+        ? {
+              ssl: "on",
+              ssl_cert_file: "/etc/ssl/certs/ssl-cert-snakeoil.pem",
+              ssl_key_file: "/etc/ssl/private/ssl-cert-snakeoil.key",
+          }
+        : {};
+    const server = await new ScratchServer(tools, { image: { engine, image: PG17_IMAGE }, settings }).start();
+    const admin = server.conn();
+    await query(tools, admin, `CREATE ROLE ${opts.user} LOGIN NOSUPERUSER PASSWORD '${OWNER_PASSWORD}'`);
+    await query(tools, admin, `CREATE DATABASE ${opts.dbname} OWNER ${opts.user}`);
+    const owner: Conn = {
+        label: opts.tls ? "heroku" : "k8s",
+        host: "127.0.0.1",
+        port: server.port,
+        user: opts.user,
+        password: OWNER_PASSWORD,
+        dbname: opts.dbname,
+        sslmode: opts.tls ? "require" : "disable",
+    };
+    return { server, owner, url: `postgres://${opts.user}:${OWNER_PASSWORD}@127.0.0.1:${server.port}/${opts.dbname}` };
 }

@@ -91,7 +91,7 @@ export class PulumiStack {
         const home = fs.mkdtempSync(path.join(os.tmpdir(), "actors-pulumi-"));
         fs.mkdirSync(path.join(home, "state"));
         const s = new PulumiStack(dir, stack, home, env);
-        await s.cli(["stack", "select", "--create"]);
+        await s.cli(["stack", "select", "--create"]); // the stack: cli's --stack
         return s;
     }
 
@@ -102,7 +102,7 @@ export class PulumiStack {
 
     /** Runs the real CLI itself (config, stack export/import, state ...). */
     async cli(args: string[]): Promise<string> {
-        // Flags before a `--` (after it, values such as "-1" are arguments, and so would be --stack).
+        // Before a `--` (after it, everything is a value).
         const end = args.includes("--") ? args.indexOf("--") : args.length;
         const withStack = [...args.slice(0, end), "--stack", this.stack, ...args.slice(end)];
         const { stdout } = await run(path.join(TOOLS_BIN, "pulumi"), withStack, {
@@ -172,6 +172,13 @@ export class PulumiStack {
                 protect: Boolean(m.new?.protect ?? m.old?.protect),
                 custom: Boolean(m.new?.custom ?? m.old?.custom),
             }));
+        // What a refresh found different is known once it read the resource (its outputs event).
+        const refreshed = new Map<string, string[]>(
+            raw
+                .filter((e) => e.resOutputsEvent?.metadata?.op === "refresh")
+                .map((e) => [e.resOutputsEvent.metadata.urn, e.resOutputsEvent.metadata.diffs ?? []]),
+        );
+        for (const step of steps) if (step.op === "refresh") step.diffs = refreshed.get(step.urn) ?? step.diffs;
         const diagnostics = raw
             .filter((e) => e.diagnosticEvent)
             .map((e) => ({
@@ -239,7 +246,9 @@ export function changes(r: RunResult): string[] {
         .filter(
             (s) =>
                 isCustomStep(s) &&
-                !["same", "create-replacement", "delete-replaced", "discard-replaced"].includes(s.op),
+                !["same", "create-replacement", "delete-replaced", "discard-replaced"].includes(s.op) &&
+                // A refresh visits every resource; it changes only those whose state differed.
+                !(s.op === "refresh" && s.diffs.length === 0),
         )
         .map((s) => `${s.op} ${s.type.split(":").pop()}::${s.name}`)
         .sort();
