@@ -134,6 +134,10 @@ function throwawayStack(
     fs.writeFileSync(file, yaml.dump({ config: plain }));
     const cli = (args: string[]) => {
         const run = spawnSync(pulumiBinary(), ["--stack", stack, ...args], { cwd: dir, env, encoding: "utf8" });
+        if (run.error && (run.error as NodeJS.ErrnoException).code === "ENOENT")
+            throw new PreviewRefused(
+                "render runs `pulumi preview`: install the Pulumi CLI (https://www.pulumi.com/docs/install/) and put it on PATH",
+            );
         if (run.status !== 0)
             throw new PreviewRefused(
                 `pulumi ${args.slice(0, 2).join(" ")} failed: ${(run.error?.message ?? run.stderr).trim()}`,

@@ -421,6 +421,16 @@ describe("render refuses what pulumi preview refuses", () => {
         await expect(renderPlan(name, project)).rejects.toThrow(message);
     });
 
+    it("without the Pulumi CLI: exit 1, saying what to install, nothing written", () => {
+        const out = path.join(tmp("nocli"), "plan");
+        const run = renderCli(["--stack", "heroku", "--out", out], {
+            PATH: [path.dirname(process.execPath), "/usr/bin", "/bin"].join(path.delimiter),
+            PULUMI_CLI_ROOT: path.join(out, "no-cli-here"),
+        });
+        expect([run.status, run.stderr]).toEqual([1, expect.stringContaining("install the Pulumi CLI")]);
+        expect(fs.existsSync(out)).toBe(false);
+    });
+
     it("the command exits 1 with the message and writes nothing", () => {
         const out = path.join(tmp("refused"), "plan");
         const run = renderCli(["--stack", "heroku", "--out", out], { HEROKU_API_KEY: "" });
