@@ -33,6 +33,16 @@ describe("layering", () => {
         expect(wrong).toEqual([]);
     });
 
+    it.each(["cli", "tools"])(
+        "product code (%s/) never imports from test/: render and move-data run without the tests' stand-ins",
+        (dir) => {
+            const wrong = [...importGraph(dir)].flatMap(([file, deps]) =>
+                deps.filter((d) => d.startsWith("test/")).map((d) => `${file} -> ${d}`),
+            );
+            expect(wrong).toEqual([]);
+        },
+    );
+
     it("has no import cycle among components/", () => {
         const cycles: string[] = [];
         const state = new Map<string, "open" | "done">();
