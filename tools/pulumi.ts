@@ -4,19 +4,19 @@
  * program, with the project folder as its working directory, so the engine, the plugins, the stack's
  * Pulumi.<stack>.yaml, its backend and secrets provider are exactly those of `pulumi <command>`.
  *
- *   npm run pulumi -- preview --stack k8s          (also: up, refresh, destroy, import)
+ *   npm run pulumi -- preview --stack k8s          (also: up, refresh, destroy)
  *
  * Options: --cwd DIR (the project folder; default this checkout), --target URN (repeatable), --policy-pack DIR
- * (repeatable), --import-type T --import-name N --import-id ID [--import-protect] (for import), --events FILE (the
- * engine's events as JSON, for tests), --expect-no-changes. Environment as for the CLI: PULUMI_BACKEND_URL,
- * PULUMI_CONFIG_PASSPHRASE, PULUMI_HOME.
+ * (repeatable), --events FILE (the engine's events as JSON, for tests), --expect-no-changes. Environment as for the
+ * CLI: PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, PULUMI_HOME. Every other command (config, stack, state, and
+ * `pulumi import`, which needs the language host: use the `import` resource option instead) is the CLI's own.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 
 const ROOT = path.resolve(__dirname, "..");
-const COMMANDS = ["preview", "up", "refresh", "destroy", "import"] as const;
+const COMMANDS = ["preview", "up", "refresh", "destroy"] as const;
 type Command = (typeof COMMANDS)[number];
 
 interface Options {
@@ -27,11 +27,10 @@ interface Options {
     policyPacks: string[];
     events?: string;
     expectNoChanges: boolean;
-    importResource?: { type: string; name: string; id: string; protect: boolean };
 }
 
 const USAGE = `usage: npm run pulumi -- <${COMMANDS.join("|")}> --stack NAME [--cwd DIR] [--target URN]... [--policy-pack DIR]...
-       [--events FILE] [--expect-no-changes] [--import-type TYPE --import-name NAME --import-id ID [--import-protect]]`;
+       [--events FILE] [--expect-no-changes]`;
 
 class UsageError extends Error {}
 
@@ -47,7 +46,7 @@ export function parseArgs(argv: string[]): Options {
             continue;
         }
         const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-        if (["expect-no-changes", "import-protect", "help"].includes(name)) {
+        if (["expect-no-changes", "help"].includes(name)) {
             flags.add(name);
             continue;
         }
@@ -58,17 +57,12 @@ export function parseArgs(argv: string[]): Options {
     if (flags.has("help")) throw new UsageError("");
     if (!command || !(COMMANDS as readonly string[]).includes(command))
         throw new UsageError(`the command must be one of ${COMMANDS.join(", ")}; got "${command ?? ""}"`);
-    const known = ["stack", "cwd", "target", "policy-pack", "events", "import-type", "import-name", "import-id"];
+    const known = ["stack", "cwd", "target", "policy-pack", "events"];
     const unknown = Object.keys(values).filter((k) => !known.includes(k));
     if (unknown.length) throw new UsageError(`unknown option --${unknown[0]}`);
     const one = (name: string) => values[name]?.at(-1);
     const stack = one("stack");
     if (!stack) throw new UsageError("--stack is required (for example --stack k8s)");
-    const type = one("import-type"),
-        name = one("import-name"),
-        id = one("import-id");
-    if (command === "import" && !(type && name && id))
-        throw new UsageError("import needs --import-type, --import-name and --import-id");
     return {
         command: command as Command,
         stack,
@@ -77,7 +71,6 @@ export function parseArgs(argv: string[]): Options {
         policyPacks: (values["policy-pack"] ?? []).map((p) => path.resolve(p)),
         events: one("events"),
         expectNoChanges: flags.has("expect-no-changes"),
-        importResource: type && name && id ? { type, name, id, protect: flags.has("import-protect") } : undefined,
     };
 }
 
@@ -134,16 +127,6 @@ export async function run(opts: Options): Promise<number> {
             case "destroy":
                 await stack.destroy(common);
                 break;
-            case "import": {
-                const r = opts.importResource!;
-                await stack.import({
-                    resources: [{ type: r.type, name: r.name, id: r.id }],
-                    protect: r.protect,
-                    generateCode: false,
-                    onOutput: common.onOutput,
-                });
-                break;
-            }
         }
     } catch (err) {
         failed = err;

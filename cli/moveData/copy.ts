@@ -158,6 +158,8 @@ export async function streamCopy(
     const done = { dump: exited(dump), reader: exited(reader), writer: exited(writer) };
 
     const backup = plan.backupFile ? fs.createWriteStream(plan.backupFile, { mode: 0o600 }) : undefined;
+    let backupError: Error | undefined;
+    backup?.on("error", (err) => (backupError ??= err)); // a full disk, or data after a stop: reported below
     let dumpBytes = 0;
     let lines = 0;
     dump.stdout!.on("data", (chunk: Buffer) => (dumpBytes += chunk.length));
@@ -202,8 +204,9 @@ export async function streamCopy(
             throw new Error(redact(`${why}; the copy into the ${target.label} was rolled back`));
         }
         // The backup file ends with the dump (pipe ends it): wait until it is on disk before committing.
-        if (backup && !backup.writableFinished)
+        if (backup && !backup.writableFinished && !backupError)
             await new Promise<void>((resolve, reject) => backup.once("finish", resolve).once("error", reject));
+        if (backupError) throw new Error(`writing the backup ${plan.backupFile} failed: ${backupError.message}`);
         // From the COMMIT on, psql is left to finish (a signal no longer stops it): killed now, the outcome would
         // be unknown.
         children.delete(writer);

@@ -68,7 +68,7 @@ export interface FreezeMarker {
     to: string;
     /** The target's description, for the report of a later run. */
     target: string;
-    /** The step reached: freeze, copy, copied (the target's transaction committed), verify. */
+    /** The step reached: freeze, copy, verify (from the moment the target's transaction committed). */
     phase: string;
     /** The database-level default_transaction_read_only before the freeze (null: none set). */
     readOnlyBefore: string | null;

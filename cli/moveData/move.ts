@@ -154,8 +154,8 @@ export async function move(source: Side, target: Side, opts: MoveOptions): Promi
         run.checkAbort();
         run.phase = "copy";
         frozen = await run.timed("copy", () => copy(run, checked!, backupFile, check));
+        run.phase = "verify"; // committed: from here a stop leaves the target holding the copy
         run.checkAbort();
-        run.phase = "verify";
         await run.timed("verify", () => verify(run, checked!, frozen!));
     } catch (err) {
         if (run.targetState === COPYING)
@@ -283,7 +283,6 @@ const TARGET_AFTER: Record<string, string> = {
     copy:
         "as it was before, unless the copy's transaction committed just before the run stopped (it commits whole " +
         "or not at all)",
-    copied: "holds the complete copy, committed, NOT verified",
     verify: "holds the complete copy, committed, NOT verified (the run stopped while verifying)",
 };
 
@@ -400,14 +399,14 @@ async function copy(run: Run, c: Checked, backupFile: string | undefined, check?
         `copy: ${(result.dumpBytes / 1e6).toFixed(1)} MB of dump committed in ` +
             `${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
-    const [summaries] = await Promise.all([sourceSums(), run.mark(c.tools, "copied")]);
+    // Committed: the marker says so at once (a run killed from here on left the target holding the copy).
+    const [summaries] = await Promise.all([sourceSums(), run.mark(c.tools, "verify")]);
     run.report.rows = summaries.reduce((n, t) => n + t.rows, 0);
     return { summaries, sequences: positions };
 }
 
 async function verify(run: Run, c: Checked, frozen: { summaries: TableSummary[]; sequences: Map<string, string> }) {
     const { target, log } = run;
-    await run.mark(c.tools, "verify");
     log("verify: computing the target's checksums");
     const [summaries, positions] = await Promise.all([
         summarizeAll(c.tools, target.conn, c.tables),
@@ -430,16 +429,20 @@ async function thaw(run: Run, tools: Tools): Promise<string[]> {
     if (!run.marker) return [];
     const { source, log } = run;
     const started = Date.now();
+    const frozenUntil = (at: number) => {
+        if (run.frozenAt) run.report.freezeWindowSeconds = (at - run.frozenAt) / 1000;
+    };
     const problems = await thawFromMarker(tools, source, run.marker, log, {
         db: run.dbFrozen,
         platform: run.platformFrozen,
+        thawed: () => frozenUntil(Date.now()), // the marker's removal is no longer part of the write freeze
     });
     if (problems.length === 0) {
         run.dbFrozen = run.platformFrozen = false;
         run.marker = undefined;
     }
     run.report.seconds.thaw = (Date.now() - started) / 1000;
-    if (run.frozenAt) run.report.freezeWindowSeconds = (Date.now() - run.frozenAt) / 1000;
+    if (run.report.freezeWindowSeconds === undefined) frozenUntil(Date.now());
     if (problems.length) log(`ACTION NEEDED:\n  - ${problems.join("\n  - ")}`);
     log(
         `source: ${run.dbFrozen ? "database READ-ONLY" : "database writable"}, ` +
@@ -455,7 +458,7 @@ async function thawFromMarker(
     source: Side,
     marker: FreezeMarker,
     log: (line: string) => void,
-    what = { db: true, platform: true },
+    what: { db: boolean; platform: boolean; thawed?: () => void } = { db: true, platform: true },
 ): Promise<string[]> {
     const problems: string[] = [];
     const again = `npm run move-data -- --from ${source.platform} --thaw`;
@@ -487,6 +490,7 @@ async function thawFromMarker(
         }
     }
     if (problems.length === 0) {
+        what.thawed?.();
         try {
             await clearMarker(tools, source.conn, marker.commentBefore);
         } catch (err) {

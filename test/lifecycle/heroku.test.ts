@@ -4,6 +4,8 @@
  * image built with podman and pushed by the release into a real registry on loopback. One stack, a sequence of
  * commands on a checkout of the project.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { copyProject, removeProject, touch } from "../../tools/checkout";
 import { SENTINEL } from "../support/helpers";
 import { HerokuWorld, startHerokuWorld } from "../support/herokuWorld";
@@ -166,28 +168,36 @@ describe("failures", () => {
 });
 
 describe("import", () => {
-    it("imports an existing Heroku app into a new stack, protected, and reads it as it is", async () => {
+    /**
+     * `pulumi import` loads the Node.js language plugin, which cannot be had here; the engine's import step is the
+     * same through the `import` resource option, so a small program of the project's own parts adopts the app.
+     */
+    const IMPORT_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import { HerokuApp } from "./components/heroku/app";
+import { HerokuProvider } from "./components/heroku/herokuProvider";
+const provider = new HerokuProvider("heroku", { apiKey: new pulumi.Config("actors").requireSecret("herokuApiKey") });
+const app = new HerokuApp(
+    "existing-app",
+    { name: process.env.IMPORT_NAME!, region: "us", team: "" },
+    { provider, import: process.env.IMPORT_ID, protect: true },
+);
+export const appName = app.name;
+`;
+
+    it("imports an existing Heroku app into a new stack, protected, reading it without a write", async () => {
         const [app] = [...world.emulator.apps.values()];
-        // `pulumi import` reads through the Heroku provider's default instance, which takes the key from HEROKU_API_KEY.
-        const importer = await stack.sibling({ HEROKU_API_KEY: world.emulator.apiKey });
+        const importer = await stack.sibling({ IMPORT_NAME: app.name, IMPORT_ID: app.id });
         try {
+            fs.writeFileSync(path.join(importer.dir, "index.ts"), IMPORT_PROGRAM);
             const before = world.emulator.requests.length;
-            const run = expectOk(
-                await importer.command("import", [
-                    "--import-type",
-                    "actors-heroku:index:App",
-                    "--import-name",
-                    "existing-app",
-                    "--import-id",
-                    app.id,
-                    "--import-protect",
-                ]),
-            );
-            expect(run.stdout).toContain("existing-app");
+            const run = expectOk(await importer.up());
+            expect(changes(run)).toEqual(["import App::existing-app"]);
             const imported = (await importer.resources()).find((r) => r.urn.endsWith("::existing-app"))!;
             expect(imported).toMatchObject({ id: app.id, protect: true });
             expect(imported.outputs).toMatchObject({ name: app.name });
             expect(world.writes(before)).toEqual([]);
+            // What was read matches what the program declares: the next up plans nothing.
+            expect(changes(expectOk(await importer.preview("--expect-no-changes")))).toEqual([]);
         } finally {
             importer.dispose({ checkout: true });
         }

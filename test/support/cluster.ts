@@ -25,7 +25,12 @@ const KWOK_ANNOTATION = { key: "kwok.x-k8s.io/node", value: "fake" };
 const SERVICE_RANGE = "10.96.0.0/16";
 
 /** CRDs applied at start: the kinds the program creates itself (Helm charts bring their own). */
-export const CRD_FILES = ["cnpg-1.30.0-crds.yaml", "barman-cloud-plugin-v0.13.0-objectstore-crd.yaml"];
+export const CRD_FILES = [
+    "cnpg-1.30.0-crds.yaml",
+    "barman-cloud-plugin-v0.13.0-objectstore-crd.yaml",
+    "prometheus-operator-v0.93.1-podmonitors-crd.yaml",
+    "prometheus-operator-v0.93.1-prometheusrules-crd.yaml",
+];
 
 export interface ControlPlane {
     /** A kubeconfig with one context, CONTEXT, for the admin user (system:masters). */
@@ -36,6 +41,8 @@ export interface ControlPlane {
     /** Working folder: certificates, etcd's data, and one log file per process (<name>.log). */
     dir: string;
     api: KubeApi;
+    /** Milliseconds from the start to: the API server ready; everything ready (node, controllers, CRDs). */
+    timings: { apiServer: number; ready: number };
     stop(): Promise<void>;
 }
 
@@ -232,6 +239,7 @@ export function referenceDocuments(file: string): any[] {
  */
 export async function startControlPlane(dir: string): Promise<ControlPlane> {
     assertLoopbackOnly();
+    const started = Date.now();
     for (const b of BINARIES) tool(b);
     fs.mkdirSync(dir, { recursive: true });
     const pki = path.join(dir, "pki");
@@ -296,6 +304,8 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
                 `--service-account-signing-key-file=${pkiFile("sa.key")}`,
                 "--service-account-issuer=https://kubernetes.default.svc",
                 "--authorization-mode=RBAC",
+                // As kubeadm, kind and managed clusters have it: privileged pods are PodSecurity's to refuse.
+                "--allow-privileged=true",
                 "--enable-admission-plugins=PodSecurity",
                 `--admission-control-config-file=${admission}`,
                 `--service-cluster-ip-range=${SERVICE_RANGE}`,
@@ -311,6 +321,7 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
                 60_000,
             ),
         ]);
+        const apiServer = Date.now() - started;
 
         const componentAuth = [
             `--kubeconfig=${kubeconfig}`,
@@ -382,7 +393,8 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
             ),
         ]);
         await Promise.race([failedLater, ready]);
-        return { kubeconfig, context: CONTEXT, server, dir, api, stop };
+        const timings = { apiServer, ready: Date.now() - started };
+        return { kubeconfig, context: CONTEXT, server, dir, api, timings, stop };
     } catch (e) {
         await stop();
         throw e;

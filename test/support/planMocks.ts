@@ -7,8 +7,8 @@ export function isSecretMarker(value: any): boolean {
 }
 
 /**
- * The one evaluation of the program under Pulumi's runtime mocks (the unit tests and `npm run render`; the lifecycle
- * tests and the benchmark run it through the engine harness in test/engine instead): index.ts (or a given
+ * The one evaluation of the program under Pulumi's runtime mocks, for the unit tests (the lifecycle tests and the
+ * benchmark run it through the real CLI instead): index.ts (or a given
  * component) with the given config, every resource answered by mockState. Load it in a fresh module registry (a new process, or jest's
  * isolateModules) so the program and @pulumi/pulumi start clean.
  */

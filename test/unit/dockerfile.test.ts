@@ -46,7 +46,12 @@ describe("app/Dockerfile", () => {
             "CMD",
         ]);
         // The shipped image is the last stage: a plain build gives it.
-        expect(text.split("\n").filter((l) => l.startsWith("FROM ")).pop()).toBe("FROM base AS app");
+        expect(
+            text
+                .split("\n")
+                .filter((l) => l.startsWith("FROM "))
+                .pop(),
+        ).toBe("FROM base AS app");
     });
 
     it("installs the test stage's packages before its code (a code change rebuilds no package layer, offline too)", () => {

@@ -1,39 +1,41 @@
 /**
- * Every setting the k8s stack reads (components/config/settings.ts), changed in turn on the deployed stack, previewed and
- * then applied, as Pulumi runs the program (test/engine). Each change starts from the same deployed state.
+ * Every setting the k8s stack reads (components/config/settings.ts), changed in turn on the deployed stack through the
+ * real CLI and the real Kubernetes provider against a real API server, previewed and then applied. Each change starts
+ * from a fork of the same deployed stack (its own checkout and state; the same cluster, which keeps what the changes
+ * did). Run through tools/netns-run (npm run test:lifecycle).
  */
-import { testValues } from "../support/planMocks";
-import { binaryProviders } from "../support/engine/binaryProviders";
-import { Engine, ProgramSpec, StackState } from "../support/engine/engine";
-import { copyProject, removeProject, stackSpec } from "../support/engine/fixture";
-import { expectOk, expectSettingChange, settingsOf } from "../support/engine/lifecycle";
 import { SENTINEL } from "../support/helpers";
+import { K8sWorld, startK8sWorld } from "../support/k8sWorld";
+import { expectOk } from "../support/pulumi";
+import { expectSettingChange, SettingChange, settingsOf } from "../support/settingChange";
+
+jest.setTimeout(600_000);
 
 const secretValue = (what: string) => `${SENTINEL}-${what}`;
 /** Backups to object storage, which the backup and restore settings need alongside. */
-const BACKUPS = {
-    config: {
-        "actors:backupDestination": "s3://actors-backups/prod",
+const BACKUPS: SettingChange = {
+    config: { "actors:backupDestination": "s3://actors-backups/prod" },
+    secrets: {
         "actors:backupAccessKeyId": secretValue("access-key"),
         "actors:backupSecretAccessKey": secretValue("secret-key"),
     },
-    secretKeys: ["actors:backupAccessKeyId", "actors:backupSecretAccessKey"],
 };
 /** A new value for each setting (with what it needs alongside, for the settings that need another). */
-const CHANGES: Record<string, { config: Record<string, string>; secretKeys?: string[] }> = {
+const changesFor = (world: K8sWorld): Record<string, SettingChange> => ({
     webConcurrency: { config: { "actors:webConcurrency": "4" } },
     logLevel: { config: { "actors:logLevel": "debug" } },
     appEnv: { config: { "actors:appEnv": '["FEATURE_FLAGS=search"]' } },
-    imageRepository: { config: { "actors:imageRepository": "ghcr.io/acme/actors" } },
+    imageRepository: { config: { "actors:imageRepository": `${world.registry.host}/actors-two` } },
     imageRegistryUsername: { config: { "actors:imageRegistryUsername": "robot" } },
     imageRegistryPassword: {
-        config: { "actors:imageRegistryUsername": "robot", "actors:imageRegistryPassword": secretValue("registry") },
-        secretKeys: ["actors:imageRegistryPassword"],
+        config: { "actors:imageRegistryUsername": "robot" },
+        secrets: { "actors:imageRegistryPassword": secretValue("registry") },
     },
     localImage: { config: { "actors:localImage": "true" } },
     kubeContext: { config: { "actors:kubeContext": "production" } },
     // `npm run render`'s own setting (test/commands/render.test.ts); on a deployed stack it swaps the provider.
     renderYamlTo: { config: { "actors:renderYamlTo": "/tmp/actors-rendered" } },
+    chartRepository: { config: { "actors:chartRepository": `${world.charts.url}/` } },
     namespace: { config: { "actors:namespace": "actors-two" } },
     replicas: { config: { "actors:replicas": "3" } },
     maxReplicas: { config: { "actors:maxReplicas": "8" } },
@@ -62,11 +64,11 @@ const CHANGES: Record<string, { config: Record<string, string>; secretKeys?: str
     dbClusterName: { config: { "actors:dbClusterName": "actors-db-two" } },
     installBarmanCloudPlugin: {
         config: { ...BACKUPS.config, "actors:installBarmanCloudPlugin": "false" },
-        secretKeys: BACKUPS.secretKeys,
+        secrets: BACKUPS.secrets,
     },
     restoreFromBackup: {
         config: { ...BACKUPS.config, "actors:restoreFromBackup": "actors-db-old" },
-        secretKeys: BACKUPS.secretKeys,
+        secrets: BACKUPS.secrets,
     },
     restoreTargetTime: {
         config: {
@@ -74,20 +76,14 @@ const CHANGES: Record<string, { config: Record<string, string>; secretKeys?: str
             "actors:restoreFromBackup": "actors-db-old",
             "actors:restoreTargetTime": "2026-01-02T03:04:05Z",
         },
-        secretKeys: BACKUPS.secretKeys,
+        secrets: BACKUPS.secrets,
     },
     backupEndpointUrl: { config: { "actors:backupEndpointUrl": "https://s3.example.com" } },
     backupS3Region: { config: { "actors:backupS3Region": "eu-west-1" } },
     backupSchedule: { config: { "actors:backupSchedule": "0 30 2 * * *" } },
     backupRetention: { config: { "actors:backupRetention": "4w" } },
-    backupAccessKeyId: {
-        config: { "actors:backupAccessKeyId": secretValue("access-key") },
-        secretKeys: ["actors:backupAccessKeyId"],
-    },
-    backupSecretAccessKey: {
-        config: { "actors:backupSecretAccessKey": secretValue("secret-key") },
-        secretKeys: ["actors:backupSecretAccessKey"],
-    },
+    backupAccessKeyId: { secrets: { "actors:backupAccessKeyId": secretValue("access-key") } },
+    backupSecretAccessKey: { secrets: { "actors:backupSecretAccessKey": secretValue("secret-key") } },
     installCertManager: { config: { "actors:installCertManager": "true" } },
     letsEncryptEmail: { config: { "actors:letsEncryptEmail": "ops@example.com" } },
     installTraefik: { config: { "actors:installTraefik": "true" } },
@@ -102,38 +98,25 @@ const CHANGES: Record<string, { config: Record<string, string>; secretKeys?: str
     installKubePrometheusStack: { config: { "actors:installKubePrometheusStack": "true" } },
     alertErrorPercent: { config: { "actors:monitoring": "true", "actors:alertErrorPercent": "2" } },
     alertLatencyMs: { config: { "actors:monitoring": "true", "actors:alertLatencyMs": "250" } },
-};
+});
 
-let engine: Engine;
-let dir: string;
-const deployed = new StackState();
-const binary = binaryProviders(testValues(SENTINEL));
-const spec = (config: Record<string, string> = {}, secretKeys: string[] = []): ProgramSpec =>
-    stackSpec(dir, "k8s", { config, secretKeys });
+let world: K8sWorld;
 
 beforeAll(async () => {
-    engine = await Engine.start();
-    dir = copyProject();
-    expectOk(await engine.up(deployed, spec(), { binary }));
+    world = await startK8sWorld();
+    expectOk(await world.stack.up());
 });
 afterAll(async () => {
-    await engine?.stop();
-    removeProject(dir);
+    await world?.stop();
 });
 
 it("has a change for every setting the k8s stack reads", () => {
-    expect(Object.keys(CHANGES).sort()).toEqual(settingsOf("k8s").sort());
+    expect(Object.keys(changesFor(world)).sort()).toEqual(settingsOf("k8s").sort());
 });
 
 it.each(settingsOf("k8s"))(
     "%s: applied in place, or replacing only what the preview said, or refused naming the setting",
     async (key) => {
-        const change = CHANGES[key];
-        await expectSettingChange(engine, deployed, key, spec(change.config, change.secretKeys ?? []), {
-            binary,
-            secrets: [SENTINEL],
-            // Moving to another cluster or namespace would replace the database: the engine refuses, in the preview.
-            protectRefusalInPreview: true,
-        });
+        await expectSettingChange(world.stack, key, changesFor(world)[key], { plaintexts: [SENTINEL] });
     },
 );
