@@ -125,6 +125,9 @@ function throwawayStack(
         PULUMI_CONFIG_PASSPHRASE_FILE: "",
         PULUMI_SKIP_UPDATE_CHECK: "1",
     };
+    // The Kubernetes provider takes KUBECONFIG as its kubeconfig, and refuses one beside renderYamlToDirectory; the
+    // plan contacts no cluster anyway (actors:kubeContext is what it reports as the target).
+    delete env.KUBECONFIG;
     // The copy's stack file: its plain settings only (no secure values, no other secrets provider's keys).
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
     const doc = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }) ?? {};

@@ -25,7 +25,12 @@ export class K8sStack extends pulumi.ComponentResource {
         const s = args.settings;
         // With a real engine, the context must exist and its API server answer before anything is declared on it;
         // under unit-test mocks there is no cluster to check.
-        // Rendering (`npm run render`) contacts no cluster: the provider writes YAML instead of applying it.
+        // Rendering (`npm run render`) contacts no cluster: the provider writes YAML instead of applying it. The
+        // provider takes KUBECONFIG as its kubeconfig and refuses it beside renderYamlToDirectory: say which setting.
+        if (s.renderYamlTo && process.env.KUBECONFIG)
+            throw new pulumi.RunError(
+                `actors:renderYamlTo ("${s.renderYamlTo}") makes the Kubernetes provider write YAML instead of deploying (npm run render sets it on a throwaway stack), and KUBECONFIG is set: the provider refuses both together. Remove actors:renderYamlTo to deploy, or unset KUBECONFIG to render`,
+            );
         if (pulumi.runtime.getEngine() && !s.renderYamlTo) checkKubeTarget(s.kubeContext);
         const target = s.renderYamlTo
             ? { renderYamlToDirectory: s.renderYamlTo }

@@ -209,8 +209,13 @@ describe("npm run render: k8s, with the Kubernetes provider in render mode", () 
         removeProject(project);
     });
 
-    it("gives byte-identical output for the same input", async () => {
-        expect(await renderPlan("k8s", project)).toEqual(k8s);
+    it("gives byte-identical output for the same input, also where KUBECONFIG is set (the plan contacts no cluster)", async () => {
+        process.env.KUBECONFIG = path.join(project, "kubeconfig-of-the-ci-job");
+        try {
+            expect(await renderPlan("k8s", project)).toEqual(k8s);
+        } finally {
+            delete process.env.KUBECONFIG;
+        }
     });
 
     it("names the kube context it targets and marks the protected database", () => {
