@@ -1,64 +1,156 @@
 /**
- * `npm run render -- --stack STACK [--out DIR]`: evaluates the real program with a stack's settings, without
- * the Pulumi engine or any cloud (Pulumi's runtime mocks stand in), and writes a deterministic, reviewable plan:
- *   kubernetes/NN-<kind>-<name>.yaml   each Kubernetes object (for `kubectl apply --dry-run=server -f`)
+ * `npm run render -- --stack STACK [--out DIR]`: the credential-free plan of a stack, from a real `pulumi preview`
+ * through the real CLI and the real providers, on a throwaway copy of the project (the user's stack files and state
+ * are never touched). The copy gets a throwaway stack (file backend in a temporary folder, a random passphrase) with
+ * the stack file's settings; each secret encrypted in the stack file (which cannot be decrypted without its
+ * passphrase) is set there as a placeholder secret, and the plan says so. For the k8s stack the program's
+ * `actors:renderYamlTo` makes the Kubernetes provider render instead of apply (its renderYamlToDirectory): no cluster
+ * is contacted. The plan written:
+ *   plan.yaml                          every resource step (op, type, name, provider, protect), the target (kube
+ *                                      context, or Heroku app and API), the outputs, what the placeholders replaced
+ *   kubernetes/<kind>-<ns>-<name>.yaml each Kubernetes object as the Kubernetes provider checked it
  *   helm/<release>.yaml                each Helm release: chart, version, repository, namespace, values
  *   heroku/<Resource>-<name>.yaml      each Heroku resource the stack would make (app, add-on, config vars, ...)
- *   image.yaml, outputs.yaml
- *   .render-manifest.json             what render wrote: the only files a later render into DIR may replace
- * Secrets are redacted; the same input always gives byte-identical output. Images appear by content tag: the digest
- * exists only once the image is pushed. The stack's config is checked first, with the program's own checks: what
- * `pulumi preview` refuses (a plain-text secret, a missing API key, a bad value) is refused here, and nothing is
+ *   image.yaml
+ *   .render-manifest.json              what render wrote: the only files a later render into DIR may replace
+ * Secrets are redacted (the engine masks them; Secret objects' data too). A value known only once deployed reads
+ * `<unknown until deployed>`. The same input gives byte-identical output. The stack's config is checked first, with
+ * the program's own checks; then whatever `pulumi preview` refuses is refused, with its messages, and nothing is
  * written.
  */
+import { spawn, spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { checkConfig } from "../components/config";
-import { evaluateWithMocks, isSecretMarker } from "../test/support/planMocks";
+import { copyProject, removeProject } from "../tools/checkout";
 import { readStackConfig, stackNames } from "./stackFile";
 
 export const REDACTED = "<redacted>";
+export const UNKNOWN = "<unknown until deployed>";
+/** What each secret encrypted in the stack file is set to on the throwaway stack. */
+export const SECRET_PLACEHOLDER = "render-placeholder-secret";
 const ROOT = path.resolve(__dirname, "..");
+/** How the engine writes a value known only after deployment, and a secret, in its events. */
+const ENGINE_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const ENGINE_SECRET = "[secret]";
+/** The key that marks a secret object (a whole map made secret) in the engine's events: shown as REDACTED. */
+const ENGINE_SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
-interface Registered {
-    type: string;
-    name: string;
-    inputs: any;
-}
-
-/** Secret values become <redacted>; a secret map keeps its keys (what is set is reviewable, never the values). */
-function redact(value: any): any {
-    if (Array.isArray(value)) return value.map(redact);
-    if (value && typeof value === "object") {
-        if (isSecretMarker(value)) {
-            const inner = value.value;
-            const isMap = inner && typeof inner === "object" && !Array.isArray(inner);
-            return isMap
-                ? Object.fromEntries(
-                      Object.keys(inner)
-                          .sort()
-                          .map((k) => [k, REDACTED]),
-                  )
-                : REDACTED;
-        }
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
-    }
+/** Unknowns become UNKNOWN, secrets (and the placeholder, wherever it went) REDACTED; `__provider` is dropped. */
+function clean(value: any): any {
+    if (value === ENGINE_UNKNOWN) return UNKNOWN;
+    if (value === ENGINE_SECRET) return REDACTED;
+    if (typeof value === "string") return value.split(SECRET_PLACEHOLDER).join(REDACTED);
+    if (Array.isArray(value)) return value.map(clean);
+    if (value && typeof value === "object" && ENGINE_SECRET_SIG in value) return REDACTED;
+    if (value && typeof value === "object")
+        return Object.fromEntries(
+            Object.entries(value)
+                .filter(([k]) => k !== "__provider")
+                .map(([k, v]) => [k, clean(v)]),
+        );
     return value;
 }
 
-const KIND_ORDER: Record<string, string> = {
-    Namespace: "00",
-    ServiceAccount: "10",
-    Secret: "10",
-    ConfigMap: "10",
-    NetworkPolicy: "20",
-    Job: "30",
-};
 const fileName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, "-").toLowerCase();
+const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
 
 /** Config the program would refuse: the stack file checked by the program's own checks, before any evaluation. */
 export class ConfigRefused extends Error {}
+/** What `pulumi preview` itself refused (its error diagnostics), or a preview that could not run. */
+export class PreviewRefused extends Error {}
+
+/** The real CLI: PULUMI_CLI_ROOT's, this checkout's .tools, else `pulumi` on PATH (as tools/pulumi.ts finds it). */
+function pulumiBinary(): string {
+    const root = process.env.PULUMI_CLI_ROOT ?? path.join(ROOT, ".tools");
+    const bin = path.join(root, "bin", "pulumi");
+    return fs.existsSync(bin) ? bin : "pulumi";
+}
+
+interface EngineStep {
+    op: string;
+    urn: string;
+    type: string;
+    custom: boolean;
+    protect: boolean;
+    provider: string;
+    inputs: any;
+}
+
+/** `pulumi preview` of `stack` in the project copy `dir`, with `env`: the engine's events. */
+async function preview(dir: string, stack: string, env: NodeJS.ProcessEnv): Promise<any[]> {
+    const events = path.join(dir, ".render-events.json");
+    const driver = path.join(ROOT, "tools", "pulumi.ts");
+    const args = ["-r", require.resolve("ts-node/register/transpile-only"), driver, "preview", "--stack", stack];
+    args.push("--cwd", dir, "--events", events);
+    const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
+        const child = spawn(process.execPath, args, { cwd: ROOT, env });
+        let output = "";
+        child.stdout.on("data", (d) => (output += d));
+        child.stderr.on("data", (d) => (output += d));
+        child.on("close", (c) => resolve({ code: c ?? 1, output }));
+    });
+    const raw: any[] = fs.existsSync(events) ? JSON.parse(fs.readFileSync(events, "utf8")) : [];
+    if (code !== 0) {
+        const errors = raw
+            .filter((e) => e.diagnosticEvent?.severity === "error")
+            .map((e) => String(e.diagnosticEvent.message).trim())
+            .filter((m) => m);
+        const why = errors.length ? errors.join("\n  - ") : output.trim().split("\n").slice(-15).join("\n");
+        throw new PreviewRefused(
+            `pulumi preview --stack ${stack} failed:\n  - ${why.split(SECRET_PLACEHOLDER).join(REDACTED)}`,
+        );
+    }
+    return raw;
+}
+
+/**
+ * A throwaway stack of `stack` in the project copy `dir`: the stack file's settings, its encrypted secrets replaced
+ * by SECRET_PLACEHOLDER (set as secrets with the CLI), plus `extra` settings. Returns the environment for the CLI.
+ */
+function throwawayStack(
+    dir: string,
+    stack: string,
+    secretKeys: string[],
+    extra: Record<string, string>,
+): NodeJS.ProcessEnv {
+    const state = path.join(dir, ".render-state");
+    fs.mkdirSync(state);
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PULUMI_BACKEND_URL: `file://${state}`,
+        PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(24).toString("hex"),
+        PULUMI_CONFIG_PASSPHRASE_FILE: "",
+        PULUMI_SKIP_UPDATE_CHECK: "1",
+    };
+    // The Kubernetes provider takes KUBECONFIG as its kubeconfig, and refuses one beside renderYamlToDirectory; the
+    // plan contacts no cluster anyway (actors:kubeContext is what it reports as the target).
+    delete env.KUBECONFIG;
+    // The copy's stack file: its plain settings only (no secure values, no other secrets provider's keys).
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    const doc = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }) ?? {};
+    const plain = Object.fromEntries(
+        Object.entries(doc.config ?? {}).filter(([, v]) => !(v && typeof v === "object" && "secure" in v)),
+    );
+    fs.writeFileSync(file, yaml.dump({ config: plain }));
+    const cli = (args: string[]) => {
+        const run = spawnSync(pulumiBinary(), ["--stack", stack, ...args], { cwd: dir, env, encoding: "utf8" });
+        if (run.error && (run.error as NodeJS.ErrnoException).code === "ENOENT")
+            throw new PreviewRefused(
+                "render runs `pulumi preview`: install the Pulumi CLI (https://www.pulumi.com/docs/install/) and put it on PATH",
+            );
+        if (run.status !== 0)
+            throw new PreviewRefused(
+                `pulumi ${args.slice(0, 2).join(" ")} failed: ${(run.error?.message ?? run.stderr).trim()}`,
+            );
+    };
+    cli(["stack", "select", "--create"]);
+    for (const key of secretKeys) cli(["config", "set", "--secret", key, "--", SECRET_PLACEHOLDER]);
+    for (const [key, value] of Object.entries(extra)) cli(["config", "set", key, "--", value]);
+    return env;
+}
 
 /** The plan of a stack; `root` is where its stack file is (the project's folder unless given). */
 export async function renderPlan(stack: string, root: string = ROOT): Promise<Map<string, string>> {
@@ -72,30 +164,63 @@ export async function renderPlan(stack: string, root: string = ROOT): Promise<Ma
         now: Date.now(),
     });
     if (problems.length) throw new ConfigRefused(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
-    const evaluated = await evaluateWithMocks({
-        stack,
-        config,
-        secretKeys,
-        values: {
-            generatedSecret: () => REDACTED,
-            randomString: () => "<random>",
-            repoDigest: (imageName) => imageName,
-        },
-    });
-    const registered: Registered[] = evaluated.resources;
-    const outputs = Object.fromEntries(
-        Object.entries(evaluated.outputs).map(([key, out]) => [key, out.secret ? REDACTED : out.value]),
-    );
+    const platform = config["actors:platform"];
+
+    const dir = copyProject(root);
+    let events: any[];
+    try {
+        const rendered = path.join(dir, ".render-yaml");
+        const env = throwawayStack(
+            dir,
+            stack,
+            secretKeys,
+            platform === "k8s" ? { "actors:renderYamlTo": rendered } : {},
+        );
+        events = await preview(dir, stack, env);
+    } finally {
+        removeProject(dir);
+    }
+    return planFiles(stack, config, secretKeys, events);
+}
+
+/** The plan's files from the preview's events. */
+function planFiles(
+    stack: string,
+    config: Record<string, string>,
+    secretKeys: string[],
+    events: any[],
+): Map<string, string> {
+    const platform = config["actors:platform"];
+    const steps: EngineStep[] = events
+        .filter((e) => e.resourcePreEvent)
+        .map((e) => e.resourcePreEvent.metadata)
+        .map((m) => ({
+            op: m.op,
+            urn: m.urn,
+            type: m.type,
+            custom: Boolean((m.new ?? m.old)?.custom),
+            protect: Boolean((m.new ?? m.old)?.protect),
+            provider: m.provider ? nameOf(m.provider.replace(/::[^:]*$/, "")) : "",
+            inputs: clean((m.new ?? m.old)?.inputs ?? {}),
+        }))
+        .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    const stackOutputs = events
+        .filter((e) => e.resOutputsEvent?.metadata?.type === "pulumi:pulumi:Stack")
+        .map((e) => e.resOutputsEvent.metadata.new?.outputs ?? {})
+        .pop();
+    const outputs = clean(stackOutputs ?? {});
 
     const files = new Map<string, string>();
     const dump = (doc: unknown) => yaml.dump(doc, { sortKeys: true, lineWidth: -1, noRefs: true });
-    for (const r of registered) {
-        const inputs = redact(r.inputs);
-        if (r.type === "kubernetes:helm.sh/v3:Release") {
+    const target: Record<string, string> = {};
+    for (const step of steps) {
+        const inputs = step.inputs;
+        const name = nameOf(step.urn);
+        if (step.type === "kubernetes:helm.sh/v3:Release") {
             files.set(
-                `helm/${fileName(inputs.name)}.yaml`,
+                `helm/${fileName(inputs.name ?? name)}.yaml`,
                 dump({
-                    release: inputs.name,
+                    release: inputs.name ?? name,
                     chart: inputs.chart,
                     version: inputs.version,
                     repository: inputs.repositoryOpts?.repo,
@@ -104,39 +229,85 @@ export async function renderPlan(stack: string, root: string = ROOT): Promise<Ma
                     values: inputs.values ?? {},
                 }),
             );
-        } else if (r.type.startsWith("kubernetes:") && inputs.apiVersion && inputs.kind) {
-            if (inputs.kind === "Secret") {
-                for (const field of ["data", "stringData"]) {
-                    if (inputs[field])
-                        inputs[field] = Object.fromEntries(Object.keys(inputs[field]).map((k) => [k, REDACTED]));
-                }
-            }
-            const order = KIND_ORDER[inputs.kind] ?? "50";
+        } else if (step.type.startsWith("kubernetes:") && step.custom && inputs.apiVersion && inputs.kind) {
+            const object = { ...inputs };
+            if (object.kind === "Secret")
+                for (const field of ["data", "stringData"])
+                    if (object[field] && typeof object[field] === "object")
+                        object[field] = Object.fromEntries(Object.keys(object[field]).map((k) => [k, REDACTED]));
+                    else if (object[field]) object[field] = REDACTED;
+            const ns = object.metadata?.namespace ? `${object.metadata.namespace}-` : "";
             files.set(
-                `kubernetes/${order}-${fileName(inputs.kind)}-${fileName(inputs.metadata?.name ?? r.name)}.yaml`,
-                dump(inputs),
+                `kubernetes/${fileName(object.kind)}-${fileName(ns + (object.metadata?.name ?? name))}.yaml`,
+                dump(object),
             );
-        } else if (r.type.startsWith("actors-heroku:index:")) {
-            const resource = r.type.split(":").pop()!;
-            const shown = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined));
+        } else if (step.type.startsWith("actors-heroku:index:")) {
+            const resource = step.type.split(":").pop()!;
             files.set(
-                `heroku/${fileName(resource)}-${fileName(r.name)}.yaml`,
-                dump({ resource, name: r.name, properties: shown }),
+                `heroku/${fileName(resource)}-${fileName(name)}.yaml`,
+                dump({ resource, name, protect: step.protect, properties: inputs }),
             );
-        } else if (r.type === "docker:index/image:Image") {
+            if (resource === "App") target.herokuApp = inputs.name ?? UNKNOWN;
+        } else if (step.type === "docker:index/image:Image") {
             files.set(
                 "image.yaml",
                 dump({
                     image: inputs.imageName,
                     push: !inputs.skipPush,
                     platform: inputs.build?.platform,
-                    context: path.relative(ROOT, inputs.build?.context ?? ""),
-                    registry: inputs.registry ? REDACTED : undefined,
+                    context: inputs.build?.context,
+                    dockerfile: inputs.build?.dockerfile,
+                    registry: inputs.registry
+                        ? { server: inputs.registry.server ?? UNKNOWN, credentials: REDACTED }
+                        : undefined,
                 }),
             );
         }
     }
-    files.set("outputs.yaml", dump(outputs));
+    if (platform === "k8s") {
+        target.kubeContext = config["actors:kubeContext"]
+            ? config["actors:kubeContext"]
+            : "(empty: the current context of the kubeconfig where `pulumi up` runs)";
+    } else {
+        target.herokuApiUrl = process.env.HEROKU_API_URL || "https://api.heroku.com";
+        target.herokuRegistryUrl = process.env.HEROKU_REGISTRY_URL || "https://registry.heroku.com";
+    }
+    const counts: Record<string, number> = {};
+    for (const s of steps) if (s.custom) counts[s.op] = (counts[s.op] ?? 0) + 1;
+    const notes = [
+        "Made by `pulumi preview` on a throwaway stack with this stack file's settings: a new stack, so every resource is a create.",
+        ...(platform === "k8s"
+            ? [
+                  "The Kubernetes provider ran in render mode (renderYamlToDirectory): no cluster was contacted, so nothing was checked against the cluster (server-side dry run, existing objects).",
+              ]
+            : []),
+        ...secretKeys.map(
+            (key) =>
+                `${key} is encrypted in Pulumi.${stack}.yaml and cannot be decrypted without its passphrase: the preview used a placeholder secret in its place.`,
+        ),
+        ...Object.keys(outputs)
+            .sort()
+            .filter((k) => JSON.stringify(outputs[k]).includes(UNKNOWN))
+            .map((k) => `output ${k} is known only once deployed.`),
+    ];
+    files.set(
+        "plan.yaml",
+        dump({
+            stack,
+            platform,
+            target,
+            summary: counts,
+            steps: steps.map((s) => ({
+                op: s.op,
+                type: s.type,
+                name: nameOf(s.urn),
+                ...(s.custom ? { provider: s.provider || "(none)" } : {}),
+                protect: s.protect,
+            })),
+            outputs,
+            notes,
+        }),
+    );
     return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 

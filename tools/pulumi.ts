@@ -87,12 +87,15 @@ export async function run(opts: Options): Promise<number> {
     process.chdir(opts.cwd);
     const project = fs.readFileSync(path.join(opts.cwd, "Pulumi.yaml"), "utf8").match(/^name:\s*(\S+)/m)?.[1];
     if (!project) throw new UsageError(`${opts.cwd} holds no Pulumi.yaml with a project name`);
-    const cliRoot = process.env.PULUMI_CLI_ROOT ?? path.join(ROOT, ".tools");
-    const pulumiCommand = await PulumiCommand.get({ root: cliRoot });
+    // PULUMI_CLI_ROOT's CLI, else this checkout's .tools (built here), else `pulumi` on PATH (a user's, CI's).
+    const built = path.join(ROOT, ".tools");
+    const cliRoot =
+        process.env.PULUMI_CLI_ROOT ?? (fs.existsSync(path.join(built, "bin", "pulumi")) ? built : undefined);
+    const pulumiCommand = await PulumiCommand.get(cliRoot ? { root: cliRoot } : {});
     // The dynamic-provider plugin script that the npm @pulumi/pulumi ships, for any pulumi.dynamic.Resource.
     const sdkBin = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [opts.cwd] }));
     const envVars: Record<string, string> = {
-        PATH: [path.join(cliRoot, "bin"), process.env.PATH ?? "", sdkBin].join(path.delimiter),
+        PATH: [...(cliRoot ? [path.join(cliRoot, "bin")] : []), process.env.PATH ?? "", sdkBin].join(path.delimiter),
         PULUMI_SKIP_UPDATE_CHECK: "1",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "1",
     };

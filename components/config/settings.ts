@@ -123,6 +123,13 @@ export const SETTINGS = {
         default: "",
         description: "Kubeconfig context to deploy to (empty: the current context).",
     },
+    renderYamlTo: {
+        type: "string",
+        platform: "k8s",
+        default: "",
+        description:
+            "Folder the Kubernetes provider writes each object's YAML to instead of applying it (its renderYamlToDirectory); no cluster is contacted. Set by `npm run render` on its throwaway stack, not for a real one.",
+    },
     chartRepository: {
         type: "string",
         platform: "k8s",

@@ -26,7 +26,13 @@ export class K8sStack extends pulumi.ComponentResource {
         const s = args.settings;
         // With a real engine, the context must exist and its API server answer before anything is declared on it;
         // under unit-test mocks there is no cluster to check.
-        if (pulumi.runtime.getEngine()) checkKubeTarget(s.kubeContext);
+        // Rendering (`npm run render`) contacts no cluster: the provider writes YAML instead of applying it. The
+        // provider takes KUBECONFIG as its kubeconfig and refuses it beside renderYamlToDirectory: say which setting.
+        if (s.renderYamlTo && process.env.KUBECONFIG)
+            throw new pulumi.RunError(
+                `actors:renderYamlTo ("${s.renderYamlTo}") makes the Kubernetes provider write YAML instead of deploying (npm run render sets it on a throwaway stack), and KUBECONFIG is set: the provider refuses both together. Remove actors:renderYamlTo to deploy, or unset KUBECONFIG to render`,
+            );
+        if (pulumi.runtime.getEngine() && !s.renderYamlTo) checkKubeTarget(s.kubeContext);
         const provider = new k8s.Provider(`${name}-provider`, providerArgs(s), { parent: this });
         const within = { parent: this, provider };
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, namespaceArgs(s), within).metadata.name;
@@ -60,7 +66,12 @@ export class K8sStack extends pulumi.ComponentResource {
 type Namespace = pulumi.Output<string>;
 
 function providerArgs(s: Settings): k8s.ProviderArgs {
-    return { ...(s.kubeContext ? { context: s.kubeContext } : {}), enableServerSideApply: true };
+    const target = s.renderYamlTo
+        ? { renderYamlToDirectory: s.renderYamlTo }
+        : s.kubeContext
+          ? { context: s.kubeContext }
+          : {};
+    return { ...target, enableServerSideApply: true };
 }
 
 function namespaceArgs(s: Settings): k8s.core.v1.NamespaceArgs {

@@ -1,13 +1,40 @@
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
-import { ConfigRefused, MANIFEST, parseArgs, renderPlan, UsageError, writePlan } from "../../cli/render";
+import {
+    ConfigRefused,
+    MANIFEST,
+    parseArgs,
+    PreviewRefused,
+    renderPlan,
+    SECRET_PLACEHOLDER,
+    UsageError,
+    writePlan,
+} from "../../cli/render";
+import { copyProject, removeProject } from "../../tools/checkout";
+import { ChartRepository, serveCharts } from "../support/charts";
 import { ROOT, validateKubernetesObject } from "../support/helpers";
+import { PLUGINS_BIN } from "../support/plugins/policyPack";
+import { TOOLS_BIN } from "../support/pulumi";
 
 /** The plan makes no Heroku call; like `pulumi preview`, it wants a key all the same (CI passes a placeholder). */
 const OFFLINE_KEY = "offline-plan-placeholder";
+
+/**
+ * The environment of a render: the real CLI and Kubernetes provider (.tools/bin) and the stand-in docker and random
+ * plugins first on PATH (a user's machine has the real ones, downloaded by the CLI), a PULUMI_HOME of the test's own.
+ */
+const pulumiHome = fs.mkdtempSync(path.join(os.tmpdir(), "render-home-"));
+const RENDER_ENV = {
+    PATH: [TOOLS_BIN, PLUGINS_BIN, path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
+    PULUMI_HOME: pulumiHome,
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    HEROKU_API_KEY: OFFLINE_KEY,
+};
+Object.assign(process.env, RENDER_ENV); // for renderPlan called here (it runs the CLI with this process's environment)
+afterAll(() => fs.rmSync(pulumiHome, { recursive: true, force: true }));
 
 /** Runs `npm run render` (ts-node, as npm does) with the given arguments. */
 function renderCli(args: string[], env: Record<string, string> = {}) {
@@ -16,7 +43,7 @@ function renderCli(args: string[], env: Record<string, string> = {}) {
         ["--transpile-only", "cli/render.ts", ...args],
         {
             cwd: ROOT,
-            env: { ...process.env, HEROKU_API_KEY: OFFLINE_KEY, ...env },
+            env: { ...process.env, ...RENDER_ENV, ...env },
             encoding: "utf8",
         },
     );
@@ -38,51 +65,69 @@ function readTree(dir: string): Map<string, string> {
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `render-${prefix}-`));
 
-function render(stack: string): Map<string, string> {
+/** `npm run render -- --stack STACK --out DIR` on this checkout's stack file: the files written. */
+function render(stack: string, env: Record<string, string> = {}): Map<string, string> {
     const out = tmp(stack);
-    execFileSync(
-        path.join(ROOT, "node_modules", ".bin", "ts-node"),
-        ["--transpile-only", "cli/render.ts", "--stack", stack, "--out", out],
-        { cwd: ROOT, env: { ...process.env, HEROKU_API_KEY: OFFLINE_KEY }, encoding: "utf8" },
-    );
+    const run = renderCli(["--stack", stack, "--out", out], env);
+    if (run.status !== 0) throw new Error(`render failed (${run.status}):\n${run.stderr}`);
     const files = readTree(out);
     fs.rmSync(out, { recursive: true, force: true });
     return files;
 }
 
-describe("npm run render", () => {
-    const k8s = render("k8s");
-    const heroku = render("heroku");
+const plan = (files: Map<string, string>) => yaml.load(files.get("plan.yaml")!) as any;
+const step = (p: any, type: string, name: string) => p.steps.find((s: any) => s.type === type && s.name === name);
 
-    it("gives byte-identical output for the same input", () => {
-        expect(render("k8s")).toEqual(k8s);
+describe("npm run render: heroku, through a real pulumi preview", () => {
+    const stackFile = fs.readFileSync(path.join(ROOT, "Pulumi.heroku.yaml"), "utf8");
+    let heroku: Map<string, string>;
+    beforeAll(() => {
+        heroku = render("heroku");
+    });
+
+    it("gives byte-identical output for the same input, and leaves the stack file as it was", () => {
         expect(render("heroku")).toEqual(heroku);
+        expect(fs.readFileSync(path.join(ROOT, "Pulumi.heroku.yaml"), "utf8")).toBe(stackFile);
     });
 
-    it("writes every Kubernetes object as valid YAML, Namespace first, and each Helm release with chart, version and values", () => {
-        const objects = [...k8s.keys()].filter((f) => f.startsWith("kubernetes/")).sort();
-        expect(objects[0]).toBe("kubernetes/00-namespace-actors.yaml");
-        expect(objects).toContain("kubernetes/50-deployment-actors-web.yaml");
-        for (const f of objects) validateKubernetesObject(yaml.load(k8s.get(f)!) as any);
-        const cluster = yaml.load(k8s.get("helm/actors-db.yaml")!) as any;
-        expect(cluster).toMatchObject({
-            chart: "cluster",
-            version: "0.8.1",
-            repository: "https://cloudnative-pg.github.io/charts",
-            namespace: "actors",
+    it("lists every step the engine planned: op, type, name, provider, protect; providers and random resources too", () => {
+        const p = plan(heroku);
+        expect(p.summary).toEqual({ create: 12 });
+        expect(step(p, "actors-heroku:index:App", "heroku-app")).toEqual({
+            op: "create",
+            type: "actors-heroku:index:App",
+            name: "heroku-app",
+            provider: "heroku-provider",
+            protect: true,
         });
-        expect(cluster.values.cluster.instances).toBe(1);
-        expect(yaml.load(k8s.get("helm/cnpg.yaml")!)).toMatchObject({
-            chart: "cloudnative-pg",
-            version: "0.29.0",
-            namespace: "cnpg-system",
-        });
+        expect(step(p, "actors-heroku:index:PostgresAddon", "heroku-postgres").protect).toBe(true);
+        expect(step(p, "actors-heroku:index:Formation", "heroku-formation").protect).toBe(false);
+        expect(step(p, "random:index/randomString:RandomString", "heroku-suffix")).toMatchObject({ op: "create" });
+        expect(step(p, "random:index/randomString:RandomString", "heroku-suffix").provider).toMatch(/^default_4_/);
+        expect(p.steps.map((s: any) => s.type)).toEqual(
+            expect.arrayContaining([
+                "pulumi:providers:actors-heroku",
+                "pulumi:providers:random",
+                "docker:index/image:Image",
+            ]),
+        );
     });
 
-    it("redacts secrets but shows what is set", () => {
-        const secret = yaml.load(k8s.get("kubernetes/10-secret-actors-db-app.yaml")!) as any;
-        expect(Object.values(secret.stringData)).toEqual(Array(6).fill("<redacted>"));
-        expect([...k8s.values()].join("\n")).not.toMatch(/postgresql:\/\/app:/);
+    it("names its target and notes every output known only once deployed", () => {
+        const p = plan(heroku);
+        expect(p.target).toEqual({
+            herokuApp: "<unknown until deployed>",
+            herokuApiUrl: "https://api.heroku.com",
+            herokuRegistryUrl: "https://registry.heroku.com",
+        });
+        expect(p.outputs).toEqual({
+            appName: "<unknown until deployed>",
+            image: "<unknown until deployed>",
+            tools: "<unknown until deployed>",
+            url: "<unknown until deployed>",
+        });
+        for (const key of Object.keys(p.outputs))
+            expect(p.notes).toContain(`output ${key} is known only once deployed.`);
     });
 
     it("shows Heroku's app, add-on, config vars, formation and release", () => {
@@ -95,6 +140,7 @@ describe("npm run render", () => {
         ]);
         const vars = yaml.load(heroku.get("heroku/configvars-heroku-config.yaml")!) as any;
         expect(vars.properties.vars).toEqual({ LOG_LEVEL: "info", PGSSLMODE: "require", WEB_CONCURRENCY: "2" });
+        expect(vars.properties.appId).toBe("<unknown until deployed>");
         expect((yaml.load(heroku.get("heroku/postgresaddon-heroku-postgres.yaml")!) as any).properties.plan).toBe(
             "essential-0",
         );
@@ -102,8 +148,142 @@ describe("npm run render", () => {
     });
 
     it("records what it wrote in its manifest", () => {
-        const manifest = JSON.parse(k8s.get(MANIFEST)!);
-        expect(manifest.files).toEqual([...k8s.keys()].filter((f) => f !== MANIFEST).sort());
+        const manifest = JSON.parse(heroku.get(MANIFEST)!);
+        expect(manifest.files).toEqual([...heroku.keys()].filter((f) => f !== MANIFEST).sort());
+    });
+});
+
+describe("render's secrets", () => {
+    const project = copyProject();
+    afterAll(() => removeProject(project));
+
+    it("an encrypted secret of the stack file becomes a placeholder secret, said so in the plan; no plaintext anywhere", async () => {
+        const file = path.join(project, "Pulumi.heroku.yaml");
+        const doc = yaml.load(fs.readFileSync(file, "utf8")) as any;
+        // As `pulumi config set --secret` writes it with another passphrase: render cannot (and must not) read it.
+        doc.encryptionsalt = "v1:c2FsdHNhbHQ=:v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+        doc.config["actors:herokuApiKey"] = { secure: "v1:AAAAAAAAAAAAAAAA:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC" };
+        doc.config["actors:herokuLogDrainUrl"] = {
+            secure: "v1:AAAAAAAAAAAAAAAA:DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD",
+        };
+        const before = yaml.dump(doc);
+        fs.writeFileSync(file, before);
+        const saved = process.env.HEROKU_API_KEY;
+        const envKey = "env-plaintext-key-4b1d";
+        process.env.HEROKU_API_KEY = envKey;
+        try {
+            const files = await renderPlan("heroku", project);
+            const p = plan(files);
+            for (const key of ["actors:herokuApiKey", "actors:herokuLogDrainUrl"])
+                expect(p.notes).toContain(
+                    `${key} is encrypted in Pulumi.heroku.yaml and cannot be decrypted without its passphrase: the preview used a placeholder secret in its place.`,
+                );
+            // The log drain exists only when its (secret) URL is set: the placeholder made it appear, its URL redacted.
+            expect(step(p, "actors-heroku:index:LogDrain", "heroku-log-drain")).toMatchObject({ op: "create" });
+            const all = [...files.values()].join("\n");
+            for (const plaintext of [envKey, SECRET_PLACEHOLDER]) expect(all).not.toContain(plaintext);
+            expect(fs.readFileSync(file, "utf8")).toBe(before); // the user's stack file is never written
+        } finally {
+            process.env.HEROKU_API_KEY = saved;
+        }
+    });
+});
+
+describe("npm run render: k8s, with the Kubernetes provider in render mode", () => {
+    let charts: ChartRepository;
+    const project = copyProject();
+    let k8s: Map<string, string>;
+    beforeAll(async () => {
+        charts = await serveCharts();
+        const file = path.join(project, "Pulumi.k8s.yaml");
+        const doc = yaml.load(fs.readFileSync(file, "utf8")) as any;
+        doc.config["actors:chartRepository"] = charts.url;
+        doc.config["actors:kubeContext"] = "production";
+        doc.config["actors:imageRegistryUsername"] = "robot";
+        doc.config["actors:imageRegistryPassword"] = { secure: "v1:AAAAAAAAAAAAAAAA:EEEEEEEEEEEEEEEEEEEEEEEEEEEEEE" };
+        fs.writeFileSync(file, yaml.dump(doc));
+        k8s = await renderPlan("k8s", project);
+    });
+    afterAll(async () => {
+        await charts?.stop();
+        removeProject(project);
+    });
+
+    it("gives byte-identical output for the same input, also where KUBECONFIG is set (the plan contacts no cluster)", async () => {
+        process.env.KUBECONFIG = path.join(project, "kubeconfig-of-the-ci-job");
+        try {
+            expect(await renderPlan("k8s", project)).toEqual(k8s);
+        } finally {
+            delete process.env.KUBECONFIG;
+        }
+    });
+
+    it("names the kube context it targets and marks the protected database", () => {
+        const p = plan(k8s);
+        expect(p.target).toEqual({ kubeContext: "production" });
+        const releases = p.steps.filter((s: any) => s.type === "kubernetes:helm.sh/v3:Release");
+        expect(releases.length).toBeGreaterThan(0);
+        for (const r of releases) expect(r).toMatchObject({ op: "create", provider: "k8s-provider" });
+        expect(p.steps.filter((s: any) => s.protect).length).toBeGreaterThan(0);
+        expect(step(p, "pulumi:providers:kubernetes", "k8s-provider")).toMatchObject({ op: "create" });
+    });
+
+    it("writes every Kubernetes object as valid YAML, and each Helm release with chart, version and values", () => {
+        const objects = [...k8s.keys()].filter((f) => f.startsWith("kubernetes/")).sort();
+        expect(objects).toContain("kubernetes/namespace-actors.yaml");
+        expect(objects).toContain("kubernetes/deployment-actors-actors-web.yaml");
+        for (const f of objects) {
+            const object = yaml.load(k8s.get(f)!) as any;
+            // A Secret's data made secret as a whole is one <redacted> (its keys are secret too): checked below.
+            if (object.kind === "Secret")
+                for (const field of ["data", "stringData"]) if (object[field] === "<redacted>") delete object[field];
+            validateKubernetesObject(object);
+        }
+        const cluster = yaml.load(k8s.get("helm/actors-db.yaml")!) as any;
+        expect(cluster).toMatchObject({
+            chart: "cluster",
+            version: "0.8.1",
+            repository: charts.url,
+            namespace: "actors",
+        });
+        expect(cluster.values.cluster.instances).toBe(1);
+        expect(yaml.load(k8s.get("helm/cnpg.yaml")!)).toMatchObject({
+            chart: "cloudnative-pg",
+            version: "0.29.0",
+            namespace: "cnpg-system",
+        });
+    });
+
+    it("redacts secrets but shows what is set", () => {
+        const all = [...k8s.values()].join("\n");
+        const secrets = [...k8s.keys()].filter((f) => f.startsWith("kubernetes/secret-"));
+        expect(secrets.length).toBeGreaterThan(0);
+        for (const f of secrets) {
+            const secret = yaml.load(k8s.get(f)!) as any;
+            expect(secret.data ?? secret.stringData).toBeDefined();
+            for (const field of ["data", "stringData"]) {
+                const value = secret[field] ?? {};
+                if (typeof value === "string") expect(value).toBe("<redacted>");
+                else for (const v of Object.values(value)) expect(v).toBe("<redacted>");
+            }
+        }
+        expect(all).not.toContain("ciphertext");
+        expect(all).not.toContain(SECRET_PLACEHOLDER);
+        expect(all).not.toMatch(/postgresql:\/\/app:/);
+        expect(plan(k8s).notes).toContain(
+            "actors:imageRegistryPassword is encrypted in Pulumi.k8s.yaml and cannot be decrypted without its passphrase: the preview used a placeholder secret in its place.",
+        );
+    });
+
+    it("refuses what pulumi preview refuses: a chart repository that does not answer, with the preview's message", async () => {
+        const file = path.join(project, "Pulumi.k8s-norepo.yaml");
+        const doc = yaml.load(fs.readFileSync(path.join(project, "Pulumi.k8s.yaml"), "utf8")) as any;
+        doc.config["actors:chartRepository"] = "http://127.0.0.1:1";
+        fs.writeFileSync(file, yaml.dump(doc));
+        const refusal = renderPlan("k8s-norepo", project);
+        await expect(refusal).rejects.toThrow(PreviewRefused);
+        await expect(refusal).rejects.toThrow("pulumi preview --stack k8s-norepo failed");
+        await expect(refusal).rejects.toThrow("127.0.0.1:1");
     });
 });
 
@@ -247,6 +427,16 @@ describe("render refuses what pulumi preview refuses", () => {
         const name = `bad-${base}-${Object.keys(extra)[0].replace(/:/g, "-")}`;
         stackFile(name, { ...(base === "k8s" ? k8s : heroku).config, ...extra });
         await expect(renderPlan(name, project)).rejects.toThrow(message);
+    });
+
+    it("without the Pulumi CLI: exit 1, saying what to install, nothing written", () => {
+        const out = path.join(tmp("nocli"), "plan");
+        const run = renderCli(["--stack", "heroku", "--out", out], {
+            PATH: [path.dirname(process.execPath), "/usr/bin", "/bin"].join(path.delimiter),
+            PULUMI_CLI_ROOT: path.join(out, "no-cli-here"),
+        });
+        expect([run.status, run.stderr]).toEqual([1, expect.stringContaining("install the Pulumi CLI")]);
+        expect(fs.existsSync(out)).toBe(false);
     });
 
     it("the command exits 1 with the message and writes nothing", () => {

@@ -33,6 +33,8 @@ const changesFor = (world: K8sWorld): Record<string, SettingChange> => ({
     },
     localImage: { config: { "actors:localImage": "true" } },
     kubeContext: { config: { "actors:kubeContext": "production" } },
+    // `npm run render`'s own setting (test/commands/render.test.ts); on a deployed stack it swaps the provider.
+    renderYamlTo: { config: { "actors:renderYamlTo": "/tmp/actors-rendered" } },
     chartRepository: { config: { "actors:chartRepository": `${world.charts.url}/` } },
     namespace: { config: { "actors:namespace": "actors-two" } },
     replicas: { config: { "actors:replicas": "3" } },

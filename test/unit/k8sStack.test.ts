@@ -110,6 +110,25 @@ describe("resource graph", () => {
         });
     });
 
+    it("renders instead of deploying with actors:renderYamlTo: the provider gets renderYamlToDirectory, no context", async () => {
+        const provider = (run: ProgramRun) => run.one("pulumi:providers:kubernetes", "k8s-provider").inputs;
+        expect(provider(plain).renderYamlToDirectory).toBeUndefined();
+        const withContext = { ...base, "actors:kubeContext": "production" };
+        expect(provider(await runProgram(withContext)).context).toBe("production");
+        const rendered = await runProgram(
+            { ...withContext, "actors:renderYamlTo": "/tmp/plan-yaml" },
+            { env: { KUBECONFIG: undefined } },
+        );
+        expect(provider(rendered).renderYamlToDirectory).toBe("/tmp/plan-yaml");
+        expect(provider(rendered).context).toBeUndefined();
+        await expect(
+            runProgram(
+                { ...base, "actors:renderYamlTo": "/tmp/plan-yaml" },
+                { env: { KUBECONFIG: "/tmp/kubeconfig" } },
+            ),
+        ).rejects.toThrow('actors:renderYamlTo ("/tmp/plan-yaml") makes the Kubernetes provider write YAML');
+    });
+
     it("skips the operator chart when the cluster already runs it", async () => {
         const run = await runProgram({
             ...base,

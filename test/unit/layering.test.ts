@@ -33,6 +33,17 @@ describe("layering", () => {
         expect(wrong).toEqual([]);
     });
 
+    it("product code (cli/, and the tools it runs: checkout, pulumi) never imports from test/", () => {
+        const product = [...importGraph("cli"), ...importGraph("tools")].filter(
+            ([file]) => file.startsWith("cli/") || ["tools/checkout.ts", "tools/pulumi.ts"].includes(file),
+        );
+        expect(product.length).toBeGreaterThan(2);
+        const wrong = product.flatMap(([file, deps]) =>
+            deps.filter((d) => d.startsWith("test/")).map((d) => `${file} -> ${d}`),
+        );
+        expect(wrong).toEqual([]);
+    });
+
     it("has no import cycle among components/", () => {
         const cycles: string[] = [];
         const state = new Map<string, "open" | "done">();
