@@ -25,6 +25,7 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { checkConfig } from "../components/config";
 import { copyProject, removeProject } from "../tools/checkout";
+import { engineSteps } from "../tools/pulumi";
 import { readStackConfig, stackNames } from "./stackFile";
 
 export const REDACTED = "<redacted>";
@@ -67,16 +68,6 @@ function pulumiBinary(): string {
     const root = process.env.PULUMI_CLI_ROOT ?? path.join(ROOT, ".tools");
     const bin = path.join(root, "bin", "pulumi");
     return fs.existsSync(bin) ? bin : "pulumi";
-}
-
-interface EngineStep {
-    op: string;
-    urn: string;
-    type: string;
-    custom: boolean;
-    protect: boolean;
-    provider: string;
-    inputs: any;
 }
 
 /** `pulumi preview` of `stack` in the project copy `dir`, with `env`: the engine's events. */
@@ -191,17 +182,11 @@ function planFiles(
     events: any[],
 ): Map<string, string> {
     const platform = config["actors:platform"];
-    const steps: EngineStep[] = events
-        .filter((e) => e.resourcePreEvent)
-        .map((e) => e.resourcePreEvent.metadata)
-        .map((m) => ({
-            op: m.op,
-            urn: m.urn,
-            type: m.type,
-            custom: Boolean((m.new ?? m.old)?.custom),
-            protect: Boolean((m.new ?? m.old)?.protect),
-            provider: m.provider ? nameOf(m.provider.replace(/::[^:]*$/, "")) : "",
-            inputs: clean((m.new ?? m.old)?.inputs ?? {}),
+    const steps = engineSteps(events)
+        .map((step) => ({
+            ...step,
+            provider: step.provider ? nameOf(step.provider.replace(/::[^:]*$/, "")) : "",
+            inputs: clean(step.inputs),
         }))
         .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
     const stackOutputs = events

@@ -74,6 +74,43 @@ export function parseArgs(argv: string[]): Options {
     };
 }
 
+/** One resource step as the engine reported it (a resourcePreEvent of the events file --events writes). */
+export interface EngineStep {
+    op: string;
+    urn: string;
+    type: string;
+    /** The resource's name (the URN's last part). */
+    name: string;
+    /** The provider reference (URN::id), empty for components. */
+    provider: string;
+    diffs: string[];
+    replaces: string[];
+    protect: boolean;
+    /** A custom resource (not a component or the stack); providers are custom too. */
+    custom: boolean;
+    /** The inputs the step planned (the new ones, or the old for a delete). */
+    inputs: Record<string, unknown>;
+}
+
+/** The resource steps of an events file's events, in the order the engine reported them. */
+export function engineSteps(events: any[]): EngineStep[] {
+    return events
+        .filter((e) => e.resourcePreEvent)
+        .map((e) => e.resourcePreEvent.metadata)
+        .map((m) => ({
+            op: m.op,
+            urn: m.urn,
+            type: m.type,
+            name: String(m.urn).split("::").pop() ?? "",
+            provider: m.provider ?? "",
+            diffs: m.diffs ?? [],
+            replaces: m.keys ?? [],
+            protect: Boolean((m.new ?? m.old)?.protect),
+            custom: Boolean((m.new ?? m.old)?.custom),
+            inputs: (m.new ?? m.old)?.inputs ?? {},
+        }));
+}
+
 /** The project's program, loaded afresh from the project folder, its working directory (as the language host's). */
 function program(cwd: string) {
     return async () => {

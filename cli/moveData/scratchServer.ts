@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { Conn, PgImage, query, run, Tools } from "./pg";
 
+/** A free TCP port on 127.0.0.1 (the tests' servers use it too). */
 export async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = net.createServer();

@@ -11,11 +11,11 @@
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
-import * as net from "net";
 import * as path from "path";
 import { REFERENCE } from "./helpers";
 import { KubeApi, waitFor } from "./kubeApi";
 import { TOOLS_BIN } from "./pulumi";
+import { freePort } from "../../cli/moveData/scratchServer";
 
 export const CONTEXT = "actors-test";
 export const NODE_NAME = "kwok-node-0";
@@ -76,17 +76,6 @@ function tool(name: string): string {
         throw new Error(`${file} is missing: run .ci/build-tools (it builds ${BINARIES.join(", ")} once per version)`);
     }
     return file;
-}
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 /** A minimal openssl config: no distribution defaults (such as CA:TRUE on every -x509 certificate). */

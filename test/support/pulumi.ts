@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { copyProject, removeProject, ROOT } from "../../tools/checkout";
+import { engineSteps, EngineStep } from "../../tools/pulumi";
 import { PLUGINS_BIN, policyPackExecutable } from "./plugins/policyPack";
 
 const run = promisify(execFile);
@@ -19,19 +20,7 @@ const PASSPHRASE = "lifecycle-test-passphrase";
 
 export type Op = "create" | "update" | "delete" | "replace" | "same" | "read" | "refresh" | "import" | string;
 
-/** One resource step as the engine reported it (resourcePreEvent). */
-export interface Step {
-    op: Op;
-    urn: string;
-    type: string;
-    name: string;
-    provider: string;
-    diffs: string[];
-    replaces: string[];
-    protect: boolean;
-    /** A custom resource (not a component or the stack); providers are custom too. */
-    custom: boolean;
-}
+export type Step = EngineStep;
 
 export interface RunResult {
     ok: boolean;
@@ -57,8 +46,6 @@ export interface StateResource {
     dependencies?: string[];
     provider?: string;
 }
-
-const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
 
 /** A stack of a project folder, driven by the real CLI. */
 export class PulumiStack {
@@ -158,20 +145,7 @@ export class PulumiStack {
         );
         const raw: any[] = fs.existsSync(events) ? JSON.parse(fs.readFileSync(events, "utf8")) : [];
         fs.rmSync(events, { force: true });
-        const steps: Step[] = raw
-            .filter((e) => e.resourcePreEvent)
-            .map((e) => e.resourcePreEvent.metadata)
-            .map((m) => ({
-                op: m.op,
-                urn: m.urn,
-                type: m.type,
-                name: nameOf(m.urn),
-                provider: m.provider ?? "",
-                diffs: m.diffs ?? [],
-                replaces: m.keys ?? [],
-                protect: Boolean(m.new?.protect ?? m.old?.protect),
-                custom: Boolean(m.new?.custom ?? m.old?.custom),
-            }));
+        const steps: Step[] = engineSteps(raw);
         // What a refresh found different is known once it read the resource (its outputs event).
         const refreshed = new Map<string, string[]>(
             raw

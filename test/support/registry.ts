@@ -5,11 +5,11 @@
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { IMAGE_PLATFORM } from "../../components/appImage";
 import { podman, podmanBuildArgs, podmanEnv } from "./plugins/podman";
+import { freePort } from "../../cli/moveData/scratchServer";
 
 export const DOCKER_MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json";
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -22,17 +22,6 @@ export interface Registry {
     /** The manifest stored under repository:tag (or a digest), as a client with the credentials reads it. */
     manifest(repository: string, reference: string): Promise<{ digest: string; mediaType: string; body: any }>;
     stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 /** Starts a registry on 127.0.0.1:<free port>; with auth, it requires those credentials (htpasswd, bcrypt). */
