@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from html import escape
 from pathlib import Path
 
 START = "<!-- bench:start (npm run bench) -->"
@@ -75,8 +76,8 @@ GOALS = [
     ("eval_vs_empty_heroku", "evaluation wall time: heroku program ÷ empty program", "≤ 2", lambda v: v <= 2),
     ("eval_memory_vs_empty_k8s", "evaluation peak memory: k8s ÷ empty", "≤ 2", lambda v: v <= 2),
     ("eval_memory_vs_empty_heroku", "evaluation peak memory: heroku ÷ empty", "≤ 2", lambda v: v <= 2),
-    ("image_vs_python3", "image size ÷ published python:3 size", "small", lambda v: v < 0.5),
-    ("rebuild_vs_cold", "rebuild after a one-line change ÷ cold build", "small", lambda v: v < 0.2),
+    ("image_vs_python3", "image size ÷ published python:3 size", "< 0.5", lambda v: v < 0.5),
+    ("rebuild_vs_cold", "rebuild after a one-line change ÷ cold build", "< 0.2", lambda v: v < 0.2),
 ]
 
 
@@ -164,28 +165,65 @@ def table_markdown(r: dict) -> str:
     return "\n".join(lines)
 
 
+def _headroom(value: float | None, goal: str) -> float | None:
+    """How far a figure is from its goal, as a factor: above 1 it is met by that much, below 1 missed by that much.
+    None for a contrast (no goal) or a goal of exactly 0 (met or not, no factor)."""
+    import re
+
+    m = re.match(r"^(≥|≤|<)\s*([\d.]+)$", goal)
+    if not m or value is None:
+        return None if value is not None or not m else 0.0
+    op, bound = m.group(1), float(m.group(2))
+    if op == "≥":
+        return value / bound if bound else None
+    return bound / value if value else float("inf")
+
+
 def chart_svg(r: dict) -> str:
-    """Horizontal bars: each ratio against its goal line (1 = parity), log-free and dependency-free."""
-    # A figure that could not be measured (None: no 200 after the database came back) is drawn as 0 and fails.
-    rows = [(key, r["ratios"][key] if r["ratios"][key] is not None else 0, goal) for key, _, goal, _ in GOALS]
-    width, bar_h, gap, left = 760, 22, 10, 250
-    height = 40 + len(rows) * (bar_h + gap)
-    scale_max = max(max(v for _, v, _ in rows), 3.5)
-    x = lambda v: left + (width - left - 60) * min(v, scale_max) / scale_max  # noqa: E731
+    """Each figure against its goal: a bar from the goal line, to the right (green) by the factor it is met by, to the
+    left (red) by the factor it is missed by, on a log scale so that 1.2× and 50× both read; contrasts are listed."""
+    import math
+
+    width, bar_h, gap, label_w = 900, 20, 8, 300
+    mid = label_w + (width - label_w - 200) / 2
+    half = (width - label_w - 200) / 2
+    limit = 100.0  # factors beyond 100× (either way) are drawn at the edge, with their value written
+    x = lambda f: mid + half * max(-1.0, min(1.0, math.log10(f) / math.log10(limit)))  # noqa: E731
+    height = 60 + len(GOALS) * (bar_h + gap)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-        f'<text x="10" y="20" font-size="14" font-weight="bold">actors benchmarks: ratios measured in one run (bench/results.json)</text>',
-        f'<line x1="{x(1):.1f}" y1="30" x2="{x(1):.1f}" y2="{height - 5}" stroke="#999" stroke-dasharray="4 3"/>',
-        f'<text x="{x(1) + 3:.1f}" y="40" fill="#666">1×</text>',
+        '<text x="10" y="20" font-size="14" font-weight="bold">actors benchmarks: each figure against its goal '
+        "(one run, bench/results.json)</text>",
+        f'<text x="{mid - half:.0f}" y="42" fill="#666">missed by 100×</text>',
+        f'<text x="{mid - 20:.0f}" y="42" fill="#666">goal</text>',
+        f'<text x="{mid + half - 70:.0f}" y="42" fill="#666">met by 100×</text>',
+        f'<line x1="{mid:.1f}" y1="48" x2="{mid:.1f}" y2="{height - 5}" stroke="#555"/>',
     ]
-    for i, (key, value, goal) in enumerate(rows):
-        y = 45 + i * (bar_h + gap)
-        ok = next(g[3] for g in GOALS if g[0] == key)(r["ratios"][key])
-        parts.append(f'<text x="10" y="{y + 15}">{key}</text>')
-        parts.append(
-            f'<rect x="{left}" y="{y}" width="{max(x(value) - left, 1):.1f}" height="{bar_h}" fill="{"#3b7d3b" if ok else "#b33"}"/>'
-        )
-        parts.append(f'<text x="{x(value) + 5:.1f}" y="{y + 15}">{value} (goal {goal})</text>')
+    for i, (key, _, goal, ok) in enumerate(GOALS):
+        y = 52 + i * (bar_h + gap)
+        value = r["ratios"].get(key)
+        parts.append(f'<text x="10" y="{y + 14}">{key}</text>')
+        shown = "not measured" if value is None else f"{value}"
+        if goal == "(contrast)":
+            parts.append(f'<text x="{mid + 6:.1f}" y="{y + 14}" fill="#666">{shown} (a contrast, no goal)</text>')
+            continue
+        met = value is not None and ok(value)
+        colour = "#3b7d3b" if met else "#b33"
+        factor = _headroom(value, goal)
+        if factor is None or factor == float("inf"):
+            # A goal of 0 (or a figure of 0 against an upper bound): met or missed, with no factor to draw.
+            parts.append(f'<circle cx="{mid:.1f}" cy="{y + bar_h / 2}" r="6" fill="{colour}"/>')
+            label_x = mid + 12
+        else:
+            end = x(factor) if factor > 0 else mid - half
+            left, right = min(mid, end), max(mid, end)
+            parts.append(
+                f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 2):.1f}" height="{bar_h}" fill="{colour}"/>'
+            )
+            label_x = max(mid, end) + 6
+        verdict = "met" if met else "missed"
+        text = escape(f"{shown} (goal {goal}: {verdict})")
+        parts.append(f'<text x="{label_x:.1f}" y="{y + 14}">{text}</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
