@@ -19,6 +19,17 @@ const REFERENCE = path.resolve(__dirname, "..", "reference");
 const VALUES_SCHEMAS: Record<string, string> = {
     cluster: "cnpg-cluster-chart-0.8.1.values.schema.json",
     "cloudnative-pg": "cnpg-operator-chart-0.29.0.values.schema.json",
+    "cert-manager": "cert-manager-chart-v1.21.1.values.schema.json",
+    traefik: "traefik-chart-41.3.0.values.schema.json",
+    "plugin-barman-cloud": "plugin-barman-cloud-chart-0.7.0.values.schema.json",
+};
+/**
+ * Upstream default values packed as a stand-in's values.yaml, for charts that publish no values schema (Helm then
+ * merges the program's values over the real defaults).
+ */
+const DEFAULT_VALUES: Record<string, string> = {
+    "kube-prometheus-stack": "kube-prometheus-stack-chart-88.5.3.values.yaml",
+    "prometheus-operator-crds": "prometheus-operator-crds-chart-31.0.1.values.yaml",
 };
 
 export interface ChartRepository {
@@ -45,6 +56,8 @@ export function packChart(pinned: PinnedChart, outDir: string): string {
         fs.writeFileSync(path.join(dir, "Chart.yaml"), yaml.dump({ ...meta, version: pinned.version }));
         const schema = VALUES_SCHEMAS[pinned.chart];
         if (schema) fs.copyFileSync(path.join(REFERENCE, schema), path.join(dir, "values.schema.json"));
+        const values = DEFAULT_VALUES[pinned.chart];
+        if (values) fs.copyFileSync(path.join(REFERENCE, values), path.join(dir, "values.yaml"));
         const file = `${pinned.chart}-${pinned.version}.tgz`;
         // Fixed owner and times: the same sources give the same archive (and digest).
         execFileSync("tar", [

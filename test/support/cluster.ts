@@ -24,12 +24,19 @@ const KWOK_ANNOTATION = { key: "kwok.x-k8s.io/node", value: "fake" };
 /** A setting only: with the API server in its own network namespace no traffic can go there. */
 const SERVICE_RANGE = "10.96.0.0/16";
 
-/** CRDs applied at start: the kinds the program creates itself (Helm charts bring their own). */
+/**
+ * CRDs applied at start: the kinds the program creates itself, including those a real chart would install (the
+ * stand-in charts of test/support/charts/ carry no CRDs).
+ */
 export const CRD_FILES = [
     "cnpg-1.30.0-crds.yaml",
     "barman-cloud-plugin-v0.13.0-objectstore-crd.yaml",
-    "prometheus-operator-v0.93.1-podmonitors-crd.yaml",
-    "prometheus-operator-v0.93.1-prometheusrules-crd.yaml",
+    "prometheus-operator-v0.93.0-podmonitors-crd.yaml",
+    "prometheus-operator-v0.93.0-prometheusrules-crd.yaml",
+    "cert-manager-v1.21.1-clusterissuers-crd.yaml",
+    "gateway-api-v1.0.0-gatewayclasses-crd.yaml",
+    "gateway-api-v1.0.0-gateways-crd.yaml",
+    "gateway-api-v1.0.0-httproutes-crd.yaml",
 ];
 
 export interface ControlPlane {
