@@ -88,7 +88,8 @@ const methods: Provider = {
     async read(id, urn, props: Props = {}) {
         const provider = providerOf(urn);
         if (!provider.read) return { id, props: own(props) };
-        return provider.read(id, own(props));
+        // Protobuf structs hold no `undefined`: a field the API left out is simply absent.
+        return JSON.parse(JSON.stringify(await provider.read(id, own(props))));
     },
 
     async update(id, urn, olds: Props, news: Props) {

@@ -79,10 +79,9 @@ export class HerokuAppProvider extends HerokuResourceProvider<HerokuAppInputs, H
     async read(id: string, props: HerokuAppOutputs): Promise<Read<HerokuAppOutputs>> {
         const app = await this.api().find<App>(`/apps/${id}`);
         if (!app) return { id: "", props };
-        return {
-            id: app.id,
-            props: outputs({ ...props, name: app.name, region: app.region.name }, app, props.adopted),
-        };
+        // Read with no state of ours (`import`): the app existed before the stack, so destroying leaves it in place.
+        const inputs = { name: app.name, region: app.region.name, team: props.team ?? app.team?.name ?? "" };
+        return { id: app.id, props: outputs({ ...props, ...inputs }, app, props.adopted ?? true), inputs };
     }
 
     /** Only a rename changes the app; region and team never replace it (check refuses a new region or team). */

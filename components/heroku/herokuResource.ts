@@ -11,7 +11,8 @@ export const HEROKU_PACKAGE = "actors-heroku";
 /** What the providers' methods return: the provider protocol's results, typed by the resource's inputs or outputs. */
 export type Created<T> = { id: string; outs: T };
 export type Updated<T> = { outs: T };
-export type Read<T> = { id: string; props: T };
+/** What a read found; `inputs` when the resource was read without state of ours (`import`), to compare with the program. */
+export type Read<T> = { id: string; props: T; inputs?: Partial<T> };
 export type CheckResult<I> = { inputs: I; failures: { property: string; reason: string }[] };
 export type DiffResult = { changes: boolean; replaces: string[] };
 
