@@ -23,7 +23,7 @@ afterEach(() => expect(world.emulator.invalid).toEqual([])); // every request ma
 const CHANGES: Record<string, SettingChange> = {
     webConcurrency: { config: { "actors:webConcurrency": "4" } },
     logLevel: { config: { "actors:logLevel": "debug" } },
-    appEnv: { config: { "actors:appEnv": '["FEATURE_FLAGS=search"]' } },
+    appEnv: { paths: { "actors:appEnv[0]": "FEATURE_FLAGS=search" } },
     protectDatabase: { config: { "actors:protectDatabase": "false" } },
     herokuAppName: { config: { "actors:herokuAppName": "actors-renamed" } },
     herokuRegion: { config: { "actors:herokuRegion": "eu" } },

@@ -24,7 +24,7 @@ const BACKUPS: SettingChange = {
 const changesFor = (world: K8sWorld): Record<string, SettingChange> => ({
     webConcurrency: { config: { "actors:webConcurrency": "4" } },
     logLevel: { config: { "actors:logLevel": "debug" } },
-    appEnv: { config: { "actors:appEnv": '["FEATURE_FLAGS=search"]' } },
+    appEnv: { paths: { "actors:appEnv[0]": "FEATURE_FLAGS=search" } },
     imageRepository: { config: { "actors:imageRepository": `${world.registry.host}/actors-two` } },
     imageRegistryUsername: { config: { "actors:imageRegistryUsername": "robot" } },
     imageRegistryPassword: {

@@ -100,9 +100,11 @@ export class PulumiStack {
         return stdout;
     }
 
-    async setConfig(values: Record<string, string>, opts: { secret?: boolean } = {}): Promise<void> {
+    /** `pulumi config set`; with `path`, keys are paths into a list or map (`actors:appEnv[0]`). */
+    async setConfig(values: Record<string, string>, opts: { secret?: boolean; path?: boolean } = {}): Promise<void> {
+        const flags = [...(opts.secret ? ["--secret"] : []), ...(opts.path ? ["--path"] : [])];
         for (const [key, value] of Object.entries(values))
-            await this.cli(["config", "set", ...(opts.secret ? ["--secret"] : []), key, "--", value]);
+            await this.cli(["config", "set", ...flags, key, "--", value]);
     }
 
     async removeConfig(...keys: string[]): Promise<void> {

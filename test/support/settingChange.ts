@@ -13,6 +13,8 @@ export interface SettingChange {
     config?: Record<string, string>;
     /** Secret settings, as `pulumi config set --secret`. */
     secrets?: Record<string, string>;
+    /** List or map settings by path, as `pulumi config set --path 'actors:appEnv[0]' ...`. */
+    paths?: Record<string, string>;
 }
 
 /** The settings a stack of this platform reads (its own and both platforms'), platform itself aside. */
@@ -34,6 +36,7 @@ export async function expectSettingChange(
         const protectedOnes = before.filter((r) => r.protect);
         await trial.setConfig(change.config ?? {});
         await trial.setConfig(change.secrets ?? {}, { secret: true });
+        await trial.setConfig(change.paths ?? {}, { path: true });
         const planned = await trial.preview();
         const applied = await trial.up();
         expect({ preview: planned.ok, up: applied.ok, errors: applied.ok ? "" : errors(applied) }).toMatchObject({
