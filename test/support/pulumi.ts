@@ -258,7 +258,9 @@ export async function plainSecretsIn(
         stackFile: fs.readFileSync(path.join(stack.dir, `Pulumi.${stack.stack}.yaml`), "utf8"),
         stdout: run.stdout,
         stderr: run.stderr,
-        diagnostics: JSON.stringify(run.diagnostics),
+        // @pulumi/pulumi itself logs each RegisterResource response at debug level, secrets included (shown only with
+        // `pulumi up --debug`): that is the SDK's, not the program's, so debug lines are left out.
+        diagnostics: JSON.stringify((run.diagnostics as { severity?: string }[]).filter((d) => d.severity !== "debug")),
         outputs: JSON.stringify(run.outputs),
     };
     return Object.entries(places).flatMap(([where, text]) =>
