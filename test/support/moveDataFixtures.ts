@@ -75,17 +75,22 @@ export async function appServer(
         `CREATE ROLE ${opts.user} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${OWNER_PASSWORD}'`,
     );
     await query(tools, admin, `CREATE DATABASE ${opts.dbname} OWNER ${opts.user}`);
-    const owner: Conn = {
+    const owner = ownerConn(opts, server.port);
+    const url = `postgres://${opts.user}:${OWNER_PASSWORD}@127.0.0.1:${server.port}/${opts.dbname}`;
+    return { server, owner, url };
+}
+
+/** The database owner's connection to a test server: TLS required on the Heroku-like one, as Heroku Postgres does. */
+function ownerConn(opts: { tls: boolean; user: string; dbname: string }, port: number): Conn {
+    return {
         label: opts.tls ? "heroku" : "k8s",
         host: "127.0.0.1",
-        port: server.port,
+        port,
         user: opts.user,
         password: OWNER_PASSWORD,
         dbname: opts.dbname,
         sslmode: opts.tls ? "require" : "disable",
     };
-    const url = `postgres://${opts.user}:${OWNER_PASSWORD}@127.0.0.1:${server.port}/${opts.dbname}`;
-    return { server, owner, url };
 }
 
 /** app/migrations/*.sql in order, each in its own transaction, recorded in schema_migrations as the app does. */
@@ -368,14 +373,6 @@ export async function containerAppServer(
     const admin = server.conn();
     await query(tools, admin, `CREATE ROLE ${opts.user} LOGIN NOSUPERUSER PASSWORD '${OWNER_PASSWORD}'`);
     await query(tools, admin, `CREATE DATABASE ${opts.dbname} OWNER ${opts.user}`);
-    const owner: Conn = {
-        label: opts.tls ? "heroku" : "k8s",
-        host: "127.0.0.1",
-        port: server.port,
-        user: opts.user,
-        password: OWNER_PASSWORD,
-        dbname: opts.dbname,
-        sslmode: opts.tls ? "require" : "disable",
-    };
+    const owner = ownerConn(opts, server.port);
     return { server, owner, url: `postgres://${opts.user}:${OWNER_PASSWORD}@127.0.0.1:${server.port}/${opts.dbname}` };
 }
