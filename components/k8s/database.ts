@@ -57,7 +57,8 @@ export interface DatabaseArgs {
 /**
  * PostgreSQL in the cluster through CloudNativePG: the operator chart (optional), the `cluster` chart, the owner's
  * generated password in the `<cluster>-app` secret the chart bootstraps from (with the `uri` the app reads), backups
- * through the Barman Cloud plugin (its chart, an ObjectStore and a ScheduledBackup), an optional restore, and a
+ * through the Barman Cloud plugin (its chart, the keys' Secret, and the cluster chart's `backups` with `method:
+ * plugin`: ObjectStore, plugin entry, ScheduledBackup), an optional restore (the chart's `mode: recovery`), and a
  * NetworkPolicy that admits only the app, the cluster's own instances and the operator.
  */
 export class Database extends pulumi.ComponentResource {
@@ -118,8 +119,11 @@ export class Database extends pulumi.ComponentResource {
                         ...(this.operatorRelease ? [this.operatorRelease] : []),
                     ],
                 });
+                // The plugin chart brings the ObjectStore CRD the cluster chart's ObjectStore needs.
                 before.push(this.backupPluginRelease);
             }
+            // The keys stay this program's: a Secret whose values are Pulumi secrets. The chart only names it
+            // (`backups.secret.create: false`); its own Secret would need the keys in the release's values.
             const credentials = new k8s.core.v1.Secret(
                 `${name}-backup-credentials`,
                 {
@@ -128,29 +132,18 @@ export class Database extends pulumi.ComponentResource {
                     stringData: {
                         ACCESS_KEY_ID: pulumi.secret(args.backup.accessKeyId),
                         ACCESS_SECRET_KEY: pulumi.secret(args.backup.secretAccessKey),
-                        Region: args.backup.region,
                     },
                 },
                 parent,
             );
-            const store = new k8s.apiextensions.CustomResource(
-                `${name}-object-store`,
-                {
-                    apiVersion: "barmancloud.cnpg.io/v1",
-                    kind: "ObjectStore",
-                    metadata: { name: objectStoreName(args.clusterName), namespace: args.namespace },
-                    spec: objectStoreSpec(args.clusterName, args.backup),
-                },
-                {
-                    parent: this,
-                    dependsOn: [credentials, ...(this.backupPluginRelease ? [this.backupPluginRelease] : [])],
-                },
-            );
-            before.push(credentials, store);
+            before.push(credentials);
         }
 
         const values = clusterValues(args);
         this.clusterValues = values;
+        // With backups on, the chart also makes the ObjectStore `<cluster>-backups` (a pre-install/pre-upgrade hook,
+        // so it exists before the Cluster that archives to it), the plugin entry of the Cluster, and the
+        // ScheduledBackup `<cluster>-base-backup`.
         this.clusterRelease = pinnedRelease(
             `${name}-cluster`,
             CHARTS.cnpgCluster,
@@ -165,19 +158,6 @@ export class Database extends pulumi.ComponentResource {
             { parent: this, dependsOn: before, ...clusterReleaseOptions(args) },
         );
 
-        if (args.backup) {
-            new k8s.apiextensions.CustomResource(
-                `${name}-scheduled-backup`,
-                {
-                    apiVersion: "postgresql.cnpg.io/v1",
-                    kind: "ScheduledBackup",
-                    metadata: { name: `${args.clusterName}-scheduled`, namespace: args.namespace },
-                    spec: scheduledBackupSpec(args.clusterName, args.backup.schedule),
-                },
-                { parent: this, dependsOn: [this.clusterRelease] },
-            );
-        }
-
         new k8s.networking.v1.NetworkPolicy(
             `${name}-ingress`,
             {
@@ -190,8 +170,14 @@ export class Database extends pulumi.ComponentResource {
     }
 }
 
+/** The backup credentials' Secret, the program's own (its name predates the chart's `<cluster>-backup-s3-creds`). */
 const backupSecretName = (clusterName: string) => `${clusterName}-backup-s3`;
-const objectStoreName = (clusterName: string) => `${clusterName}-store`;
+/**
+ * The name the chart gives the ScheduledBackup is `<cluster>-<this>`. Not `scheduled`: a stack made before the chart
+ * made it still holds its own `<cluster>-scheduled` until the upgrade's end, and Helm refuses to create an object of a
+ * name another owner holds.
+ */
+export const SCHEDULED_BACKUP_NAME = "base-backup";
 
 /**
  * How the cluster was created: from scratch, or from which backup. CloudNativePG cannot restore into a running cluster
@@ -212,34 +198,47 @@ export function clusterReleaseOptions(
     return { protect: args.protect, replacementTrigger: bootstrapIdentity(args.restore), deleteBeforeReplace: false };
 }
 
-/** Where base backups and WAL go: the former in-tree `barmanObjectStore` settings, now an ObjectStore's. */
-function objectStoreSpec(clusterName: string, backup: DatabaseBackupArgs): Record<string, unknown> {
-    const secret = backupSecretName(clusterName);
+/**
+ * The cluster chart's object-store settings, the same for backups and for the store a restore reads: where, with
+ * which keys (the Secret the program made; `secret.create: false`, so no key goes into the values), and the region.
+ * The chart's ObjectStore has no field for the region unless it derives the AWS endpoint from it; the region reaches
+ * barman-cloud as AWS_DEFAULT_REGION in the plugin's sidecar (its commands inherit the sidecar's environment).
+ */
+function objectStoreValues(clusterName: string, backup: DatabaseBackupArgs): Record<string, unknown> {
     return {
-        retentionPolicy: backup.retention,
-        configuration: {
-            destinationPath: backup.destination,
-            ...(backup.endpointUrl ? { endpointURL: backup.endpointUrl } : {}),
-            s3Credentials: {
-                accessKeyId: { name: secret, key: "ACCESS_KEY_ID" },
-                secretAccessKey: { name: secret, key: "ACCESS_SECRET_KEY" },
-                region: { name: secret, key: "Region" },
-            },
-            wal: { compression: "gzip" },
-            data: { compression: "gzip" },
-        },
+        provider: "s3",
+        destinationPath: backup.destination,
+        // Empty: the chart derives https://s3.<region>.amazonaws.com from s3.region.
+        ...(backup.endpointUrl ? { endpointURL: backup.endpointUrl } : {}),
+        s3: { region: backup.region },
+        secret: { create: false, name: backupSecretName(clusterName) },
+        instanceSidecarConfiguration: { env: [{ name: "AWS_DEFAULT_REGION", value: backup.region }] },
     };
 }
 
-function scheduledBackupSpec(clusterName: string, schedule: string): Record<string, unknown> {
+/** The chart's backups: the ObjectStore, WAL archiving through the plugin, and the ScheduledBackup. */
+function backupValues(clusterName: string, backup: DatabaseBackupArgs): Record<string, unknown> {
+    const plugin = { name: BARMAN_CLOUD_PLUGIN };
     return {
-        schedule,
-        // A first base backup right away: point-in-time recovery needs one, and a restored cluster archives anew.
-        immediate: true,
-        backupOwnerReference: "self",
-        cluster: { name: clusterName },
+        enabled: true,
         method: "plugin",
-        pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
+        pluginConfiguration: plugin,
+        ...objectStoreValues(clusterName, backup),
+        // The chart's default asks the storage for AES256 server-side encryption, which S3-compatible storage without
+        // a KMS refuses; empty uses the bucket's default, as the program's own ObjectStore did.
+        wal: { compression: "gzip", encryption: "" },
+        data: { compression: "gzip", encryption: "" },
+        retentionPolicy: backup.retention,
+        // The chart also takes one right away (`immediate: true`): point-in-time recovery needs a first base backup.
+        scheduledBackups: [
+            {
+                name: SCHEDULED_BACKUP_NAME,
+                schedule: backup.schedule,
+                backupOwnerReference: "self",
+                method: "plugin",
+                pluginConfiguration: plugin,
+            },
+        ],
     };
 }
 
@@ -261,20 +260,13 @@ function clusterValues(args: DatabaseArgs): Record<string, unknown> {
             initdb: { database: DB_NAME, owner: DB_OWNER, secret: { name: dbAppSecret(args.clusterName) } },
             monitoring: { enabled: args.monitoring, podMonitor: { enabled: args.monitoring } },
         },
-        // The chart's own backup objects stay off: the ObjectStore and ScheduledBackup are this program's.
-        backups: { enabled: false },
+        backups: args.backup ? backupValues(args.clusterName, args.backup) : { enabled: false },
     };
     if (args.backup) {
-        // WAL archiving and base backups through the plugin, under the cluster's own server name (a restored cluster
-        // archives under its new name, never into the archive it was restored from).
-        values.cluster.plugins = [
-            {
-                name: BARMAN_CLOUD_PLUGIN,
-                enabled: true,
-                isWALArchiver: true,
-                parameters: { barmanObjectName: objectStoreName(args.clusterName), serverName: args.clusterName },
-            },
-        ];
+        // The chart completes the plugin entry (enabled, the WAL archiver, barmanObjectName `<cluster>-backups`); the
+        // server name is the cluster's own, said here: a restored cluster archives under its new name, never into
+        // the archive it was restored from.
+        values.cluster.plugins = [{ name: BARMAN_CLOUD_PLUGIN, parameters: { serverName: args.clusterName } }];
     }
     if (args.backup && args.restore) {
         values.mode = "recovery";
@@ -293,11 +285,7 @@ function clusterValues(args: DatabaseArgs): Record<string, unknown> {
             database: DB_NAME,
             owner: DB_OWNER,
             ...(args.restore.targetTime ? { pitrTarget: { time: args.restore.targetTime } } : {}),
-            provider: "s3",
-            destinationPath: args.backup.destination,
-            ...(args.backup.endpointUrl ? { endpointURL: args.backup.endpointUrl } : {}),
-            s3: { region: args.backup.region },
-            secret: { create: false, name: backupSecretName(args.clusterName) },
+            ...objectStoreValues(args.clusterName, args.backup),
         };
     }
     return values;

@@ -245,17 +245,10 @@ describe("order of installation", () => {
             "k8s-observability-prometheus-operator-crds",
         ]);
         expect(dependencyNames(options["k8s-db-backup-plugin"])).toEqual(["k8s-db-operator", "k8s-tls-cert-manager"]);
-        expect(dependencyNames(options["k8s-db-object-store"])).toContain("k8s-db-backup-plugin");
+        // The cluster chart's ObjectStore needs the plugin's CRD, and the keys' Secret it names.
         expect(dependencyNames(options["k8s-db-cluster"])).toEqual(
-            [
-                "k8s-db-app",
-                "k8s-db-backup-credentials",
-                "k8s-db-backup-plugin",
-                "k8s-db-object-store",
-                "k8s-db-operator",
-            ].sort(),
+            ["k8s-db-app", "k8s-db-backup-credentials", "k8s-db-backup-plugin", "k8s-db-operator"].sort(),
         );
-        expect(dependencyNames(options["k8s-db-scheduled-backup"])).toEqual(["k8s-db-cluster"]);
         // The database (and with it the plugin) waits for the monitoring CRDs its PodMonitor needs.
         expect(dependencyNames(options["k8s-db"])).toEqual(["k8s-observability-kube-prometheus-stack"]);
     });

@@ -187,21 +187,43 @@ describe("schemas", () => {
         expect(compileSchema(cluster.plugins)(values.cluster.plugins)).toEqual([]);
     });
 
-    it("the schema checks can fail: a wrong ObjectStore, ScheduledBackup or plugin entry is rejected", () => {
-        const store = asKubernetesObject(full.one(OBJECT_STORE))!;
-        const broken = { ...store, spec: { ...store.spec, retentionPolicy: "30 days" } };
-        expect(() => validateKubernetesObject(broken)).toThrow(/retentionPolicy/);
-        const noPath = {
-            ...store,
-            spec: { configuration: { ...store.spec.configuration, destinationPath: undefined } },
-        };
-        expect(() => validateKubernetesObject(JSON.parse(JSON.stringify(noPath)))).toThrow(/destinationPath/);
-        const scheduled = asKubernetesObject(full.one(SCHEDULED_BACKUP))!;
-        expect(() => validateKubernetesObject({ ...scheduled, spec: { ...scheduled.spec, method: "barman" } })).toThrow(
-            /method/,
-        );
+    it("the chart's backup objects, from these values, validate against the ScheduledBackup and ObjectStore CRDs", () => {
+        const backups = release(full, "cluster").inputs.values.backups;
+        // What the chart's scheduled-backups.yaml makes of each entry (cluster chart 0.8.1, lines 13-23).
+        const scheduled = cnpgCrdSchema("ScheduledBackup").properties.spec;
+        for (const entry of backups.scheduledBackups) {
+            const spec = {
+                immediate: true,
+                schedule: entry.schedule,
+                method: entry.method,
+                backupOwnerReference: entry.backupOwnerReference,
+                cluster: { name: "actors-db" },
+                pluginConfiguration: entry.pluginConfiguration,
+            };
+            expect(compileSchema(scheduled)(spec)).toEqual([]);
+        }
+        // What backup-objectstore.yaml copies from the values into the ObjectStore's spec.
+        const store = objectStoreCrd().schema.openAPIV3Schema.properties.spec.properties;
+        expect(compileSchema(store.retentionPolicy)(backups.retentionPolicy)).toEqual([]);
+        expect(compileSchema(store.instanceSidecarConfiguration)(backups.instanceSidecarConfiguration)).toEqual([]);
+        const configuration = store.configuration.properties;
+        expect(compileSchema(configuration.wal)({ compression: backups.wal.compression })).toEqual([]);
+        expect(compileSchema(configuration.data)({ compression: backups.data.compression })).toEqual([]);
+        expect(compileSchema(configuration.destinationPath)(backups.destinationPath)).toEqual([]);
+    });
+
+    it("the schema checks can fail: a wrong retention, schedule method, sidecar setting or plugin entry is rejected", () => {
+        const store = objectStoreCrd().schema.openAPIV3Schema.properties.spec.properties;
+        expect(compileSchema(store.retentionPolicy)("30 days")).not.toEqual([]);
+        expect(compileSchema(store.instanceSidecarConfiguration)({ env: [{ value: "us-east-1" }] })).not.toEqual([]);
+        const scheduled = cnpgCrdSchema("ScheduledBackup").properties.spec;
+        expect(
+            compileSchema(scheduled)({ schedule: "0 0 3 * * *", cluster: { name: "x" }, method: "barman" }),
+        ).not.toEqual([]);
         const plugins = cnpgCrdSchema("Cluster").properties.spec.properties.plugins;
         expect(compileSchema(plugins)([{ isWALArchiver: true }])).not.toEqual([]);
+        const values = compileSchema(readReference("cnpg-cluster-chart-0.8.1.values.schema.json"));
+        expect(values({ backups: { scheduledBackups: { name: "base-backup" } } })).not.toEqual([]);
     });
 });
 
@@ -235,45 +257,64 @@ describe("database", () => {
         expect(release(plain, "cluster").inputs.values.backups).toEqual({ enabled: false });
     });
 
-    it("backs up through the Barman Cloud plugin: an ObjectStore, WAL archiving in the Cluster, a ScheduledBackup", () => {
+    it("backs up through the cluster chart's `backups` with the Barman Cloud plugin; declares no backup object itself", () => {
         const values = release(full, "cluster").inputs.values;
-        // The in-tree barmanObjectStore (removed in CloudNativePG 1.31) is gone: the chart makes no backup objects.
-        expect(values.backups).toEqual({ enabled: false });
+        // The in-tree barmanObjectStore (removed in CloudNativePG 1.31) is not used: `method: plugin`.
         expect(JSON.stringify(values)).not.toContain("barmanObjectStore");
-        expect(values.cluster.plugins).toEqual([
-            {
-                name: "barman-cloud.cloudnative-pg.io",
-                enabled: true,
-                isWALArchiver: true,
-                parameters: { barmanObjectName: "actors-db-store", serverName: "actors-db" },
-            },
-        ]);
-        const store = asKubernetesObject(full.one(OBJECT_STORE))!;
-        expect(store.metadata).toEqual({ name: "actors-db-store", namespace: "actors" });
-        expect(store.spec.retentionPolicy).toBe("30d");
-        expect(store.spec.configuration).toMatchObject({
-            destinationPath: "s3://actors-backups/prod",
-            s3Credentials: {
-                accessKeyId: { name: "actors-db-backup-s3", key: "ACCESS_KEY_ID" },
-                secretAccessKey: { name: "actors-db-backup-s3", key: "ACCESS_SECRET_KEY" },
-                region: { name: "actors-db-backup-s3", key: "Region" },
-            },
-        });
-        // The plugin takes the server name from the Cluster; the CRD forbids it here (a CEL rule Ajv does not run).
-        expect(store.spec.configuration.serverName).toBeUndefined();
-        expect(objectStoreCrd().schema.openAPIV3Schema.properties.spec.properties.configuration).toBeDefined();
-        const scheduled = asKubernetesObject(full.one(SCHEDULED_BACKUP))!;
-        expect(scheduled.spec).toEqual({
-            schedule: "0 0 3 * * *",
-            immediate: true,
-            backupOwnerReference: "self",
-            cluster: { name: "actors-db" },
+        expect(values.backups).toEqual({
+            enabled: true,
             method: "plugin",
             pluginConfiguration: { name: "barman-cloud.cloudnative-pg.io" },
+            provider: "s3",
+            destinationPath: "s3://actors-backups/prod",
+            s3: { region: "us-east-1" },
+            // The program's own Secret, named; the chart makes none (no key in the values).
+            secret: { create: false, name: "actors-db-backup-s3" },
+            // The chart's ObjectStore has no region field: it reaches barman-cloud through the sidecar's environment.
+            instanceSidecarConfiguration: { env: [{ name: "AWS_DEFAULT_REGION", value: "us-east-1" }] },
+            // Not the chart's default AES256, which S3-compatible storage without a KMS refuses.
+            wal: { compression: "gzip", encryption: "" },
+            data: { compression: "gzip", encryption: "" },
+            retentionPolicy: "30d",
+            scheduledBackups: [
+                {
+                    name: "base-backup",
+                    schedule: "0 0 3 * * *",
+                    backupOwnerReference: "self",
+                    method: "plugin",
+                    pluginConfiguration: { name: "barman-cloud.cloudnative-pg.io" },
+                },
+            ],
         });
-        expect(plain.byType(OBJECT_STORE)).toHaveLength(0);
-        expect(plain.byType(SCHEDULED_BACKUP)).toHaveLength(0);
+        // The chart completes the entry (enabled, WAL archiver, its ObjectStore); the server name is the cluster's.
+        expect(values.cluster.plugins).toEqual([
+            { name: "barman-cloud.cloudnative-pg.io", parameters: { serverName: "actors-db" } },
+        ]);
+        expect(full.byType(OBJECT_STORE)).toHaveLength(0);
+        expect(full.byType(SCHEDULED_BACKUP)).toHaveLength(0);
+        expect(release(plain, "cluster").inputs.values.backups).toEqual({ enabled: false });
         expect(release(plain, "cluster").inputs.values.cluster.plugins).toBeUndefined();
+    });
+
+    it("an S3-compatible endpoint is the chart's endpointURL; the settings' schedule and retention reach the chart", async () => {
+        const run = await runProgram(
+            {
+                ...withBackups,
+                "actors:backupEndpointUrl": "https://minio.example.com:9000",
+                "actors:backupS3Region": "eu-west-1",
+                "actors:backupSchedule": "0 30 2 * * *",
+                "actors:backupRetention": "4w",
+            },
+            { secretKeys },
+        );
+        const backups = release(run, "cluster").inputs.values.backups;
+        expect(backups.endpointURL).toBe("https://minio.example.com:9000");
+        expect(backups.s3).toEqual({ region: "eu-west-1" });
+        expect(backups.instanceSidecarConfiguration.env).toEqual([{ name: "AWS_DEFAULT_REGION", value: "eu-west-1" }]);
+        expect(backups.scheduledBackups[0].schedule).toBe("0 30 2 * * *");
+        expect(backups.retentionPolicy).toBe("4w");
+        // Without one, no endpointURL: the chart derives AWS's regional endpoint from s3.region.
+        expect(release(full, "cluster").inputs.values.backups.endpointURL).toBeUndefined();
     });
 
     it("installs the plugin chart in the operator's namespace, only when backups are on", async () => {
@@ -292,18 +333,19 @@ describe("database", () => {
             { secretKeys },
         );
         expect(release(without, "plugin-barman-cloud")).toBeUndefined();
-        expect(without.byType(OBJECT_STORE)).toHaveLength(1);
+        expect(release(without, "cluster").inputs.values.backups.enabled).toBe(true);
     });
 
-    it("keeps backup credentials out of the chart values and the ObjectStore, in a Secret", () => {
-        expect(JSON.stringify(release(full, "cluster").inputs.values)).not.toContain(SENTINEL);
-        expect(JSON.stringify(full.one(OBJECT_STORE).inputs)).not.toContain(SENTINEL);
-        const secret = full
-            .byType(SECRET)
-            .map(asKubernetesObject)
-            .find((s) => s!.metadata.name === "actors-db-backup-s3")!;
-        expect(Object.keys(secret.stringData).sort()).toEqual(["ACCESS_KEY_ID", "ACCESS_SECRET_KEY", "Region"]);
+    it("keeps backup credentials out of the chart values, in a Secret of Pulumi secrets under the keys the chart names", () => {
+        const values = release(full, "cluster").inputs.values;
+        expect(JSON.stringify(values)).not.toContain(SENTINEL);
+        expect(values.backups.s3.accessKey ?? values.backups.s3.secretKey).toBeUndefined();
+        const resource = full.byType(SECRET).find((s) => s.inputs.metadata.name === "actors-db-backup-s3")!;
+        const secret = asKubernetesObject(resource)!;
+        // The chart's ObjectStore reads these two keys of `backups.secret.name` (_barman_object_store.tpl:29-34).
+        expect(Object.keys(secret.stringData).sort()).toEqual(["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"]);
         expect(secret.stringData.ACCESS_SECRET_KEY).toBe(`${SENTINEL}-secret-key`);
+        expect(plainSecretLeaks(resource.inputs, [SENTINEL])).toEqual([]);
     });
 
     it("admits PostgreSQL connections only from the app and the cluster's own instances", () => {
@@ -558,6 +600,7 @@ describe("restoring from a backup", () => {
             destinationPath: "s3://actors-backups/prod",
             s3: { region: "us-east-1" },
             secret: { create: false, name: "actors-db-2-backup-s3" },
+            instanceSidecarConfiguration: { env: [{ name: "AWS_DEFAULT_REGION", value: "us-east-1" }] },
         });
         expect(compileSchema(readReference("cnpg-cluster-chart-0.8.1.values.schema.json"))(values)).toEqual([]);
         // What the chart passes through into the Cluster validates against the CRD.
@@ -589,11 +632,14 @@ describe("restoring from a backup", () => {
 
     it("archives under the new cluster's own server name, never into the archive it restores from", () => {
         const values = release(restored, "cluster").inputs.values;
-        const archiver = values.cluster.plugins.find((p: any) => p.isWALArchiver);
+        // The chart makes the barman-cloud entry the WAL archiver when backups use the plugin.
+        expect(values.backups.method).toBe("plugin");
+        const archiver = values.cluster.plugins.find((p: any) => p.name === "barman-cloud.cloudnative-pg.io");
         expect(archiver.parameters.serverName).toBe("actors-db-2");
         expect(archiver.parameters.serverName).not.toBe(values.recovery.clusterName);
-        expect(asKubernetesObject(restored.one(OBJECT_STORE))!.metadata.name).toBe("actors-db-2-store");
-        expect(asKubernetesObject(restored.one(SCHEDULED_BACKUP))!.spec.cluster).toEqual({ name: "actors-db-2" });
+        // The chart names its backup objects after the new cluster (fullnameOverride): actors-db-2-backups, ...
+        expect(values.fullnameOverride).toBe("actors-db-2");
+        expect(values.backups.secret.name).toBe("actors-db-2-backup-s3");
         for (const obj of kubeObjects(restored)) expect(() => validateKubernetesObject(obj)).not.toThrow();
     });
 
