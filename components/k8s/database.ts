@@ -123,7 +123,10 @@ export class Database extends pulumi.ComponentResource {
                 before.push(this.backupPluginRelease);
             }
             // The keys stay this program's: a Secret whose values are Pulumi secrets. The chart only names it
-            // (`backups.secret.create: false`); its own Secret would need the keys in the release's values.
+            // (`backups.secret.create: false`); its own Secret would need the keys in the release's values. `Region`
+            // is read by nothing now (the chart's ObjectStore names only the two keys); it stays because the
+            // Kubernetes provider replaces a Secret whose data changes, which on a stack made before would delete
+            // the keys under the running archiver (measured: test/lifecycle/k8sBackups.test.ts).
             const credentials = new k8s.core.v1.Secret(
                 `${name}-backup-credentials`,
                 {
@@ -132,6 +135,7 @@ export class Database extends pulumi.ComponentResource {
                     stringData: {
                         ACCESS_KEY_ID: pulumi.secret(args.backup.accessKeyId),
                         ACCESS_SECRET_KEY: pulumi.secret(args.backup.secretAccessKey),
+                        Region: args.backup.region,
                     },
                 },
                 parent,
