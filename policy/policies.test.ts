@@ -217,6 +217,31 @@ describe("each rule passes a good resource and catches a bad one", () => {
                 }),
             ]),
         ).toEqual(["database cluster pg: archives its WAL as pg, the server it restores from"]);
+        // The chart's form: `backups.method: plugin` makes the plugin's entry the archiver, and the ScheduledBackups
+        // are values of the release.
+        const chartBackups = (method: string, serverName?: string) => ({
+            backups: {
+                enabled: true,
+                method: "plugin",
+                pluginConfiguration: { name: "barman-cloud.cloudnative-pg.io" },
+                scheduledBackups: [{ name: "base-backup", method }],
+            },
+            cluster: serverName
+                ? { plugins: [{ name: "barman-cloud.cloudnative-pg.io", parameters: { serverName } }] }
+                : {},
+        });
+        const restoring = (values: any) => cluster({ ...values, mode: "recovery", recovery: { clusterName: "old" } });
+        expect(stackViolations(databaseBackupsThroughPlugin, [restoring(chartBackups("plugin", "pg"))])).toEqual([]);
+        expect(
+            stackViolations(databaseBackupsThroughPlugin, [
+                restoring(chartBackups("barmanObjectStore", "old")),
+                cluster({ ...chartBackups("plugin"), mode: "recovery", recovery: { clusterName: "pg" } }),
+            ]),
+        ).toEqual([
+            "database cluster pg: archives its WAL as old, the server it restores from",
+            "database cluster pg: scheduled backup base-backup: method barmanObjectStore; use method plugin",
+            "database cluster pg: archives its WAL as pg, the server it restores from",
+        ]);
     });
 
     it("Heroku Postgres only over TLS", () => {
@@ -269,7 +294,12 @@ describe("the program as configured in both stack files passes the whole pack", 
             { secretKeys: secrets },
         );
         const resources = run.resources.map((r) => ({ type: r.type, name: r.name, props: unwrapSecrets(r.inputs) }));
-        expect(resources.some((r) => r.type.endsWith(":ScheduledBackup"))).toBe(true);
+        const values = resources.find((r) => r.props?.chart === "cluster")!.props.values;
+        expect([values.mode, values.backups.method, values.backups.scheduledBackups.length]).toEqual([
+            "recovery",
+            "plugin",
+            1,
+        ]);
         expect(packViolations(resources)).toEqual([]);
     });
 

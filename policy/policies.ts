@@ -1,4 +1,5 @@
 import type { ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { BARMAN_CLOUD_PLUGIN } from "../components/k8s/addons/cnpg";
 import { EXPOSURE_ANNOTATION } from "../components/k8s/labels";
 import { podSpecOf, restrictedViolations } from "./podSecurity";
 
@@ -210,10 +211,27 @@ export const databaseBackupsThroughPlugin: StackPolicy = {
                 report(
                     `database cluster ${name}: backups use the in-tree barmanObjectStore; use the Barman Cloud plugin`,
                 );
-            const archiver = (values.cluster?.plugins ?? []).find((p: any) => p.isWALArchiver);
+            // With `backups.method: plugin` and the Barman Cloud plugin, the chart makes the plugin's entry the WAL
+            // archiver (adding one if none is given), unless the entry says otherwise.
+            const backups = values.backups ?? {};
+            const chartArchives =
+                backups.enabled &&
+                backups.method === "plugin" &&
+                backups.pluginConfiguration?.name === BARMAN_CLOUD_PLUGIN;
+            const plugins: any[] = values.cluster?.plugins ?? [];
+            const archiver =
+                plugins.find((p) => p.isWALArchiver ?? (chartArchives && p.name === BARMAN_CLOUD_PLUGIN)) ??
+                (chartArchives && !plugins.some((p) => p.name === BARMAN_CLOUD_PLUGIN) ? {} : undefined);
             const archivesAs = archiver?.parameters?.serverName ?? name;
             if (values.mode === "recovery" && archiver && archivesAs === values.recovery?.clusterName)
                 report(`database cluster ${name}: archives its WAL as ${archivesAs}, the server it restores from`);
+            // The chart's own ScheduledBackups (its default method is barmanObjectStore).
+            if (backups.enabled)
+                for (const entry of backups.scheduledBackups ?? [])
+                    if ((entry.method ?? "barmanObjectStore") === "barmanObjectStore")
+                        report(
+                            `database cluster ${name}: scheduled backup ${entry.name}: method barmanObjectStore; use method plugin`,
+                        );
         }
         for (const scheduled of args.resources.filter(
             (r) => r.type === "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup",
