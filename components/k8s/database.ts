@@ -126,7 +126,7 @@ export class Database extends pulumi.ComponentResource {
             // (`backups.secret.create: false`); its own Secret would need the keys in the release's values. `Region`
             // is read by nothing now (the chart's ObjectStore names only the two keys); it stays because the
             // Kubernetes provider replaces a Secret whose data changes, which on a stack made before would delete
-            // the keys under the running archiver (measured: test/lifecycle/k8sBackups.test.ts).
+            // the keys under the running archiver (measured: docs/decisions.md).
             const credentials = new k8s.core.v1.Secret(
                 `${name}-backup-credentials`,
                 {
@@ -181,7 +181,7 @@ const backupSecretName = (clusterName: string) => `${clusterName}-backup-s3`;
  * made it still holds its own `<cluster>-scheduled` until the upgrade's end, and Helm refuses to create an object of a
  * name another owner holds.
  */
-export const SCHEDULED_BACKUP_NAME = "base-backup";
+const SCHEDULED_BACKUP_NAME = "base-backup";
 
 /**
  * How the cluster was created: from scratch, or from which backup. CloudNativePG cannot restore into a running cluster
