@@ -1,10 +1,13 @@
 /**
  * A throwaway PostgreSQL server in a temporary directory (initdb, pg_ctl; fsync off; the unix socket in the data
- * directory; 127.0.0.1 on a free port). Run as root it runs the server as the `postgres` user (initdb refuses root).
- * With an image (the container fallback, when the machine has no server of the version needed), the same server runs
- * in a container on the host's network. The TypeScript side's only one: move-data's restore check, and every TS test
- * and benchmark helper (test/support/moveDataFixtures.ts) through it. tools/pgserver.py is the Python tests' own
- * (failover to a new primary at the same address), written for them and calling nothing of this.
+ * directory; 127.0.0.1 on a free port unless told another address, port or network namespace). Run as root it runs
+ * the server as the `postgres` user (initdb refuses root). It stops and starts again, and fails over to a new
+ * primary at the same address. With an image (the container fallback, when the machine has no server of the version
+ * needed), the same server runs in a container on the host's network.
+ *
+ * The project's only recipe for one: move-data's restore check; the move-data tests and benchmark
+ * (tools/moveDataWorld.ts); and the app's Python tests and benchmarks through tools/pgserver.py, a client of its
+ * command-line entry tools/scratchServer.ts.
  */
 import * as fs from "fs";
 import * as net from "net";
