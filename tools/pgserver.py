@@ -53,29 +53,26 @@ class PgServer:
             stdout=subprocess.PIPE,
             text=True,
         )
-        self._update(self._answer("the scratch server did not start"))
+        self._read("initdb")
 
-    def _answer(self, what: str) -> dict:
+    def _read(self, what: str) -> dict:
+        """The scratch server's answer: its state (kept here too, even when the command failed), or an error."""
         line = self._process.stdout.readline()
         if not line:
             raise RuntimeError(f"pgserver: {what}: tools/scratchServer.ts exited ({self._process.wait()})")
         answer = json.loads(line)
+        if "dir" in answer:
+            self.dir, self.data, self.host, self.port = answer["dir"], answer["data"], answer["host"], answer["port"]
+            self.bindir, self.running, self.failovers = answer["bindir"], answer["running"], answer["failovers"]
         if "error" in answer:
             raise RuntimeError(f"pgserver: {what}: {answer['error']}")
         return answer
-
-    def _update(self, state: dict) -> None:
-        self.dir, self.data, self.host = state["dir"], state["data"], state["host"]
-        self.port, self.bindir, self.running = state["port"], state["bindir"], state["running"]
-        self.failovers = state["failovers"]
 
     def _command(self, *words: str) -> dict:
         with self._lock:  # one command at a time (tools/test_app.py's control server is threaded)
             self._process.stdin.write(" ".join(words) + "\n")
             self._process.stdin.flush()
-            answer = self._answer(" ".join(words))
-        self._update(answer)
-        return answer
+            return self._read(" ".join(words))
 
     def start(self, wait: bool = True) -> None:
         """Start the server; with wait=False return at once (see `accepting`)."""

@@ -3,9 +3,9 @@
  * TypeScript: tools/pgserver.py drives it for the app's Python tests and benchmarks.
  *
  *   node -r ts-node/register/transpile-only tools/scratchServer.ts [--host ADDR] [--port N] [--netns NAME]
- *        [--set name=value ...] [--start]
+ *        [--set name=value ...]
  *
- * It makes the server (initdb; started too with --start) and prints one JSON line: its state
+ * It makes the server (initdb, not started yet) and prints one JSON line: its state
  * ({"dir", "data", "host", "port", "bindir", "running", "failovers"}). Then it reads commands from stdin, one a line, and answers
  * each with one JSON line (the state, with "accepting" for `accepting`; {"error": "..."} when it failed):
  *   start [nowait] | stop | failover [nowait] | accepting
@@ -17,7 +17,7 @@ import { parseArgs } from "util";
 import { anyTools } from "../cli/moveData/pg";
 import { ScratchServer } from "../cli/moveData/scratchServer";
 
-const USAGE = "usage: tools/scratchServer.ts [--host ADDR] [--port N] [--netns NAME] [--set name=value ...] [--start]";
+const USAGE = "usage: tools/scratchServer.ts [--host ADDR] [--port N] [--netns NAME] [--set name=value ...]";
 
 function options() {
     const { values } = parseArgs({
@@ -26,7 +26,6 @@ function options() {
             port: { type: "string" },
             netns: { type: "string" },
             set: { type: "string", multiple: true },
-            start: { type: "boolean", default: false },
         },
     });
     const port = values.port === undefined ? undefined : Number(values.port);
@@ -38,7 +37,7 @@ function options() {
         if (!m) throw new Error(`--set ${pair}: name=value is allowed (a PostgreSQL setting)`);
         settings[m[1]] = m[2];
     }
-    return { server: { host: values.host, port, netns: values.netns, settings }, start: values.start };
+    return { host: values.host, port, netns: values.netns, settings };
 }
 
 async function main() {
@@ -50,7 +49,7 @@ async function main() {
         process.exit(2);
     }
     const tools = anyTools();
-    const server = new ScratchServer(tools, parsed.server);
+    const server = new ScratchServer(tools, parsed);
     let ending: Promise<void> | undefined;
     const end = () => (ending ??= server.destroy().finally(() => process.exit(0)));
     process.on("SIGINT", end);
@@ -66,7 +65,7 @@ async function main() {
     });
     const say = (answer: object) => process.stdout.write(`${JSON.stringify(answer)}\n`);
     try {
-        await (parsed.start ? server.start() : server.init());
+        await server.init();
     } catch (err) {
         say({ error: (err as Error).message });
         return end();
