@@ -5,9 +5,10 @@
  *   node -r ts-node/register/transpile-only tools/scratchServer.ts [--host ADDR] [--port N] [--netns NAME]
  *        [--set name=value ...]
  *
- * It makes the server (initdb, not started yet) and prints one JSON line: its state
- * ({"dir", "data", "host", "port", "bindir", "running", "failovers"}). Then it reads commands from stdin, one a line, and answers
- * each with one JSON line (the state, with "accepting" for `accepting`; {"error": "..."} when it failed):
+ * It makes the server (initdb, not started yet) and prints one JSON line, its state:
+ *   {"dir", "data", "host", "port", "bindir", "running", "failovers"}
+ * Then it reads commands from stdin, one a line, and answers each with one JSON line: the state (with "accepting" for
+ * `accepting`; with "error" when the command failed):
  *   start [nowait] | stop | failover [nowait] | accepting
  * `stop` is a clean (fast) shutdown. At the end of stdin, or on SIGINT/SIGTERM, it stops the server, removes its
  * directory and exits: the server never outlives its client.
