@@ -2,7 +2,7 @@
  * `npm run bench:move-data`: `npm run move-data`'s write freeze and whole run next to a plain `pg_dump -Fc |
  * pg_restore` of the same data between the same servers, from one run on this machine. Same set-up as the tests: a
  * "cluster" server behind the kubectl stand-in, a TLS-only "Heroku" server with a non-superuser owner behind the
- * emulator; BENCH_MOVE_ROWS actors (default 1,000,000) move k8s -> heroku.
+ * emulator (tools/moveDataWorld.ts, the world the tests use too); BENCH_MOVE_ROWS actors (default 1,000,000) move k8s -> heroku.
  *   plain:   pg_dump -Fc (source) | pg_restore --no-owner --no-acl into a new, empty database on the Heroku server
  *   freeze:  from the first thing frozen to the source writable again (the application's write downtime)
  *   whole:   the whole command, checks and the restore check (after the thaw) included
@@ -14,8 +14,8 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { pgEnv, query, Tools, toolCommand } from "../cli/moveData/pg";
-import { appServer, loadActors, localTools, migrate, platforms, startMoveData } from "../test/support/moveDataFixtures";
+import { anyTools, pgEnv, query, Tools, toolCommand } from "../cli/moveData/pg";
+import { appServer, loadActors, migrate, platforms, startMoveData } from "../tools/moveDataWorld";
 
 const ROWS = Number(process.env.BENCH_MOVE_ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_MOVE_ROUNDS ?? 3);
@@ -40,7 +40,7 @@ function plainCopy(tools: Tools, from: NodeJS.ProcessEnv, to: NodeJS.ProcessEnv)
 }
 
 async function main() {
-    const tools = localTools();
+    const tools = anyTools();
     const k8s = await appServer(tools, { tls: false, user: "app", dbname: "app" });
     const heroku = await appServer(tools, { tls: true, user: "u7kq2", dbname: "d5h1x" });
     const p = await platforms(k8s, heroku);

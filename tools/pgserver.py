@@ -1,106 +1,98 @@
-"""A throwaway PostgreSQL on 127.0.0.1 for the app's tests and benchmarks (stdlib only; run as root or postgres)."""
+"""A throwaway PostgreSQL for the app's Python tests and benchmarks (stdlib only; run as root or postgres).
+
+The server itself is the project's one recipe, cli/moveData/scratchServer.ts (initdb, pg_ctl, the port, the
+`postgres` user when root, the network namespace, the failover), driven through its command-line entry
+tools/scratchServer.ts: this module only speaks to that process (one JSON line per command) and keeps the Python
+API its callers use. Node is the one on PATH, else the repository's .node/bin/node.
+"""
 from __future__ import annotations
 
-import glob
+import json
 import os
-import pwd
 import shutil
 import socket
 import subprocess
-import tempfile
+import threading
 import time
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# max_connections: the app's tests and benchmarks open more connections than a move-data restore check.
+SETTINGS = {"max_connections": "200"}
 
-def _bindir() -> str:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
-    if not candidates:
-        raise SystemExit("pgserver: no PostgreSQL server found; install Debian's postgresql package (.ci/setup does)")
-    return os.path.dirname(candidates[-1])
+
+def _node() -> str:
+    found = shutil.which("node") or os.path.join(ROOT, ".node", "bin", "node")
+    if not os.path.exists(found):
+        raise SystemExit("pgserver: no node on PATH nor in .node/bin: the scratch server is tools/scratchServer.ts")
+    return found
 
 
 def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (for the app's own servers; the database's port is the scratch server's)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 class PgServer:
-    """initdb + pg_ctl in a temporary directory; trust auth on loopback, superuser `postgres`.
+    """The scratch server (trust auth, superuser `postgres`), made at construction and started by `start` or `with`.
 
     With `netns`, the server runs inside that network namespace and listens on `host` (see netns.py)."""
 
     def __init__(self, port: int | None = None, host: str = "127.0.0.1", netns: str | None = None):
-        self.bindir = _bindir()
-        self.host, self.netns = host, netns
-        self.port = port or (5432 if netns else free_port())
-        self.dir = tempfile.mkdtemp(prefix="actors-pg-")
-        self.data = f"{self.dir}/data"
-        self.failovers = 0
-        self.running = False
-        self._as_postgres = os.geteuid() == 0
-        if self._as_postgres:
-            pw = pwd.getpwnam("postgres")
-            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
-        self._run(
-            "initdb",
-            "-D",
-            self.data,
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
+        args = ["--host", host, *[f"--set={k}={v}" for k, v in SETTINGS.items()]]
+        if port:
+            args += ["--port", str(port)]
+        if netns:
+            args += ["--netns", netns]
+        self._lock = threading.Lock()
+        self._process = subprocess.Popen(
+            [_node(), "-r", "ts-node/register/transpile-only", os.path.join(ROOT, "tools", "scratchServer.ts"), *args],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        if netns:  # clients reach it over the namespace's own link (a /30), not loopback
-            with open(f"{self.data}/pg_hba.conf", "a") as f:
-                f.write("host all all samenet trust\n")
+        self._read("initdb")
 
-    def _run(self, tool: str, *args: str) -> None:
-        cmd = [tool if tool.startswith("/") else f"{self.bindir}/{tool}", *args]
-        if self._as_postgres:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        if self.netns:
-            cmd = ["ip", "netns", "exec", self.netns, *cmd]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    def _read(self, what: str) -> dict:
+        """The scratch server's answer: its state (kept here too, even when the command failed), or an error."""
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"pgserver: {what}: tools/scratchServer.ts exited ({self._process.wait()})")
+        answer = json.loads(line)
+        if "dir" in answer:
+            self.dir, self.data, self.host, self.port = answer["dir"], answer["data"], answer["host"], answer["port"]
+            self.bindir, self.running, self.failovers = answer["bindir"], answer["running"], answer["failovers"]
+        if "error" in answer:
+            raise RuntimeError(f"pgserver: {what}: {answer['error']}")
+        return answer
+
+    def _command(self, *words: str) -> dict:
+        with self._lock:  # one command at a time (tools/test_app.py's control server is threaded)
+            self._process.stdin.write(" ".join(words) + "\n")
+            self._process.stdin.flush()
+            return self._read(" ".join(words))
 
     def start(self, wait: bool = True) -> None:
         """Start the server; with wait=False return at once (see `accepting`)."""
-        opts = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses={self.host} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        self._run("pg_ctl", "-D", self.data, "-l", f"{self.dir}/log", "-w" if wait else "-W", "-o", opts, "start")
-        self.running = True
+        self._command("start", *(() if wait else ("nowait",)))
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
-        self.running = False
+        """A clean (fast) shutdown; `start` brings the same server back."""
+        self._command("stop")
 
     def failover(self, wait: bool = True) -> None:
-        """A new primary at the same address: stop this server, start a copy of its data directory on the same port.
+        """A new primary at the same address: this server stops, a copy of its data directory starts on the same port.
 
         Every connection to the old server is dead; the data (as a synchronous replica would have it) is all there.
         Works on a stopped server too (an outage that ends in a failover).
         """
-        if self.running:
-            self.stop()
-        self.failovers += 1
-        previous, self.data = self.data, f"{self.dir}/data-{self.failovers}"
-        self._run("/bin/cp", "-a", previous, self.data)
-        shutil.rmtree(previous)
-        self.start(wait)
+        self._command("failover", *(() if wait else ("nowait",)))
 
     def accepting(self) -> bool:
         """Whether the server accepts connections now (pg_isready)."""
-        return (
-            subprocess.run(
-                [f"{self.bindir}/pg_isready", "-q", "-t", "1", "-h", self.host, "-p", str(self.port)]
-            ).returncode
-            == 0
-        )
+        return self._command("accepting")["accepting"]
 
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql://postgres@{self.host}:{self.port}/{dbname}"
@@ -115,11 +107,12 @@ class PgServer:
         return out.stdout
 
     def destroy(self) -> None:
+        """Stop the server and remove its directory: the scratch server does both when its input ends."""
         try:
-            self.stop()
-        except subprocess.CalledProcessError:
+            self._process.stdin.close()
+        except OSError:
             pass
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._process.wait()
 
     def __enter__(self) -> "PgServer":
         self.start()

@@ -7,25 +7,26 @@
  * fallback.
  */
 import * as fs from "fs";
-import { chooseMajor, Conn, query, Tools } from "../../cli/moveData/pg";
+import { anyTools, chooseMajor, Conn, query, Tools } from "../../cli/moveData/pg";
 import {
     AppServer,
     appServer,
     CliRun,
+    loadActors,
+    migrate,
+    OWNER_PASSWORD,
+    Platforms,
+    platforms,
+    startMoveData,
+} from "../../tools/moveDataWorld";
+import {
     containerAppServer,
     editState,
     forwardPids,
     kubeCalls,
     kubeState,
-    loadActors,
-    localTools,
-    migrate,
-    OWNER_PASSWORD,
     pg17Image,
     PG17_IMAGE,
-    Platforms,
-    platforms,
-    startMoveData,
     tableDigest,
     Writer,
     writerRows,
@@ -63,7 +64,7 @@ const comment = async (conn: Conn) =>
     )[0][0];
 
 beforeAll(async () => {
-    tools = localTools();
+    tools = anyTools();
     [k8s, heroku] = await Promise.all([
         appServer(tools, { tls: false, user: "app", dbname: "app" }),
         appServer(tools, { tls: true, user: "u7kq2", dbname: "d5h1x" }),

@@ -138,3 +138,53 @@ it("judges custom resources by the upstream CRD schema (CloudNativePG Cluster)",
     expect(refused.body.message).toMatch(/spec\.instances/);
     expect((await cp.api.create(cluster({ instances: 1, storage: { size: "1Gi" } }))).status).toBe(201);
 });
+
+it("gives an Ingress and a LoadBalancer Service the load-balancer status a controller would (KWOK stages), and a ClusterIP Service none", async () => {
+    const service = (name: string, type: string) => ({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name, namespace: NS },
+        spec: { type, selector: { app: "web" }, ports: [{ port: 80, targetPort: 8000 }] },
+    });
+    expect((await cp.api.create(service("web-lb", "LoadBalancer"))).status).toBe(201);
+    expect((await cp.api.create(service("web-internal", "ClusterIP"))).status).toBe(201);
+    expect(
+        (
+            await cp.api.create({
+                apiVersion: "networking.k8s.io/v1",
+                kind: "Ingress",
+                metadata: { name: "web", namespace: NS },
+                spec: {
+                    rules: [
+                        {
+                            host: "actors.example.com",
+                            http: {
+                                paths: [
+                                    {
+                                        path: "/",
+                                        pathType: "Prefix",
+                                        backend: { service: { name: "web-internal", port: { number: 80 } } },
+                                    },
+                                ],
+                            },
+                        },
+                    ],
+                },
+            })
+        ).status,
+    ).toBe(201);
+    const addressOf = (apiPath: string) =>
+        waitFor(
+            `${apiPath} .status.loadBalancer.ingress`,
+            async () => (await cp.api.get(apiPath))?.status?.loadBalancer?.ingress,
+            60_000,
+        );
+    expect(await addressOf(`/api/v1/namespaces/${NS}/services/web-lb`)).toEqual([
+        expect.objectContaining({ ip: "127.0.0.1" }),
+    ]);
+    expect(await addressOf(`/apis/networking.k8s.io/v1/namespaces/${NS}/ingresses/web`)).toEqual([
+        expect.objectContaining({ ip: "127.0.0.1" }),
+    ]);
+    const internal = await cp.api.get(`/api/v1/namespaces/${NS}/services/web-internal`);
+    expect(internal.status?.loadBalancer?.ingress).toBeUndefined();
+});

@@ -11,7 +11,7 @@ import { HerokuLogDrain, HerokuLogDrainProvider } from "../../components/heroku/
 import { HerokuPostgres, HerokuPostgresProvider } from "../../components/heroku/postgres";
 import { dockerCliPusher, HerokuReleaseProvider, ImagePusher } from "../../components/heroku/release";
 import { configure, herokuPlugin, PROVIDERS } from "../../provider/main";
-import { HerokuEmulator, validateRequest } from "../support/herokuEmulator";
+import { HerokuEmulator, validateRequest } from "../../tools/herokuEmulator";
 
 let emulator: HerokuEmulator;
 let sleeps: number[];

@@ -346,6 +346,8 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
             startProcess(dir, "kwok", "kwok", [
                 `--kubeconfig=${kubeconfig}`,
                 `--config=${tool("kwok-stages.yaml")}`,
+                // Our own stages: the load-balancer status an ingress controller or a cloud sets (the file says why).
+                `--config=${path.join(__dirname, "kwok", "load-balancers.yaml")}`,
                 "--manage-all-nodes=false",
                 `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION.key}=${KWOK_ANNOTATION.value}`,
                 `--server-address=127.0.0.1:${kwokPort}`,

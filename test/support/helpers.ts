@@ -3,9 +3,11 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { evaluateWithMocks, isSecretMarker, testValues } from "./planMocks";
 import { readStackConfig } from "../../cli/stackFile";
+import { REFERENCE, readReference } from "../../tools/reference";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-export const REFERENCE = path.join(ROOT, "test", "reference");
+// test/reference/ is read by the Heroku emulator too (tools/): its path and reader live there.
+export { REFERENCE, readReference };
 
 /** A value a mock hands out for a generated secret: if it shows up outside a secret, something leaked. */
 export const SENTINEL = "SENTINEL";
@@ -159,10 +161,6 @@ export function compileSchema(schema: object, draft: "04" | "07" | "2020" = "07"
     const validate = ajv.compile(schema);
     return (data: unknown) =>
         validate(data) ? [] : validate.errors.map((e: any) => `${e.instancePath || "/"} ${e.message}`);
-}
-
-export function readReference(file: string): any {
-    return JSON.parse(fs.readFileSync(path.join(REFERENCE, file), "utf8"));
 }
 
 /** The openAPIV3Schema of one CloudNativePG CRD (by kind) from the reference CRDs. */

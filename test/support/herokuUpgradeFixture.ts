@@ -12,7 +12,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { EmulatorWorld, HerokuEmulator } from "./herokuEmulator";
+import { EmulatorWorld, HerokuEmulator } from "../../tools/herokuEmulator";
 import { podmanEnv } from "./plugins/podman";
 import { expectOk, PulumiStack } from "./pulumi";
 import { warmImageCache } from "./registry";

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import { copyProject, removeProject } from "../../tools/checkout";
-import { EmulatorWorld, HerokuEmulator } from "./herokuEmulator";
+import { EmulatorWorld, HerokuEmulator } from "../../tools/herokuEmulator";
 import { SENTINEL } from "./helpers";
 import { podmanEnv } from "./plugins/podman";
 import { PulumiStack } from "./pulumi";

@@ -44,6 +44,22 @@ describe("layering", () => {
         expect(wrong).toEqual([]);
     });
 
+    it("bench/ never imports from test/, directly or through what it imports (tools/, cli/, components/)", () => {
+        const all = new Map(["bench", "tools", "cli", "components"].flatMap((dir) => [...importGraph(dir)]));
+        const reached = new Map<string, string[]>(); // file -> the import chain from a benchmark
+        const visit = (file: string, chain: string[]) => {
+            if (reached.has(file)) return;
+            reached.set(file, chain);
+            for (const dep of all.get(file) ?? []) visit(dep, [...chain, file]);
+        };
+        for (const file of all.keys()) if (file.startsWith("bench/")) visit(file, []);
+        expect(reached.has("tools/moveDataWorld.ts")).toBe(true);
+        const wrong = [...reached]
+            .filter(([file]) => file.startsWith("test/"))
+            .map(([file, chain]) => [...chain, file].join(" -> "));
+        expect(wrong).toEqual([]);
+    });
+
     it("has no import cycle among components/", () => {
         const cycles: string[] = [];
         const state = new Map<string, "open" | "done">();

@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
-import { readReference } from "./helpers";
+import { readReference } from "./reference";
 
 /**
  * An emulator of the Heroku Platform API endpoints this program uses, and of the registry's manifest endpoint, on
