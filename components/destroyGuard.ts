@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { refusal } from "./refusal";
 
 export interface DestroyGuardArgs {
     /** actors:protectDatabase: while true, deleting the guard (and so destroying the stack) is refused. */
@@ -27,12 +28,7 @@ const guardProvider: pulumi.dynamic.ResourceProvider = {
     },
     async delete(_id, outs) {
         if (!outs.protectDatabase) return;
-        // The plugin prints `${error}: ${error.stack}`: an unnamed error whose "stack" is the advice keeps it one line
-        // with no trace.
-        const refusal = new Error(DESTROY_REFUSED.split("; ")[0]);
-        refusal.name = "";
-        refusal.stack = DESTROY_REFUSED.split("; ")[1];
-        throw refusal;
+        throw refusal(DESTROY_REFUSED.split("; ")[0], DESTROY_REFUSED.split("; ")[1]);
     },
 };
 

@@ -9,7 +9,9 @@ import { HerokuFeature } from "./feature";
 import { HerokuFormation } from "./formation";
 import { HerokuProvider } from "./herokuProvider";
 import { HerokuLogDrain } from "./logDrain";
-import { HerokuPostgres } from "./postgres";
+import { HerokuPostgres, planTier } from "./postgres";
+import type { DatabaseIdentity } from "../databaseGuard";
+import type { Settings } from "../config";
 import { HerokuRelease } from "./release";
 
 export type HerokuStackArgs = PlatformStackArgs;
@@ -90,4 +92,12 @@ export class HerokuStack extends pulumi.ComponentResource {
         this.image = pulumi.interpolate`registry.heroku.com/${app.name}/web${release.digests.apply((d) => (d?.web ? `@${d.web}` : ""))}`;
         this.registerOutputs({ url: this.url, appName: this.appName, image: this.image, dnsTarget: this.dnsTarget });
     }
+}
+
+/**
+ * Which database the stack runs (components/databaseGuard.ts): Heroku moves an add-on between plans of one tier in
+ * place, but another tier (essential to standard, say) is a new add-on.
+ */
+export function herokuDatabaseIdentity(s: Settings): DatabaseIdentity {
+    return { "actors:herokuPostgresPlan (tier)": planTier(s.herokuPostgresPlan) };
 }

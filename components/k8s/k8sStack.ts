@@ -7,7 +7,8 @@ import type { PlatformStackArgs } from "../platformStack";
 import { Observability, ObservabilityArgs } from "./addons/observability";
 import { Tls, TlsArgs } from "./addons/tls";
 import { Traefik, TRAEFIK_CLASS, TraefikArgs } from "./addons/traefik";
-import { Database, DatabaseArgs, DatabaseBackupArgs } from "./database";
+import type { DatabaseIdentity } from "../databaseGuard";
+import { bootstrapIdentity, Database, DatabaseArgs, DatabaseBackupArgs, DatabaseRestoreArgs } from "./database";
 import { checkKubeTarget } from "./kubeconfig";
 import { APP_GATEWAY, AppNetwork, NetworkArgs } from "./network";
 import { APP_PORT, WebApp, WebAppArgs } from "./web";
@@ -35,7 +36,11 @@ export class K8sStack extends pulumi.ComponentResource {
         if (pulumi.runtime.getEngine() && !s.renderYamlTo) checkKubeTarget(s.kubeContext);
         const provider = new k8s.Provider(`${name}-provider`, providerArgs(s), { parent: this });
         const within = { parent: this, provider };
-        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, namespaceArgs(s), within).metadata.name;
+        // Deleting the namespace deletes the database in it: protected as the database is.
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, namespaceArgs(s), {
+            ...within,
+            protect: s.protectDatabase,
+        }).metadata.name;
 
         // Metrics first: with kube-prometheus-stack installed here, its CRDs must exist before the charts that create
         // PodMonitors or ServiceMonitors (the database's, Traefik's) are installed.
@@ -150,7 +155,23 @@ function databaseArgs(s: Settings, ns: Namespace, tls: Tls | undefined): Databas
         monitoring: monitoringOn(s),
         protect: s.protectDatabase,
         backup: backupArgs(s),
-        restore: s.restoreFromBackup ? { serverName: s.restoreFromBackup, targetTime: s.restoreTargetTime } : undefined,
+        restore: restoreArgs(s),
+    };
+}
+
+function restoreArgs(s: Settings): DatabaseRestoreArgs | undefined {
+    return s.restoreFromBackup ? { serverName: s.restoreFromBackup, targetTime: s.restoreTargetTime } : undefined;
+}
+
+/**
+ * Which database the stack runs (components/databaseGuard.ts): the namespace it lives in (deleting a namespace deletes
+ * everything in it), the cluster's name, and how the cluster was bootstrapped (CloudNativePG restores only at creation).
+ */
+export function k8sDatabaseIdentity(s: Settings): DatabaseIdentity {
+    return {
+        "actors:namespace": s.namespace,
+        "actors:dbClusterName": s.dbClusterName,
+        "actors:restoreFromBackup/restoreTargetTime": bootstrapIdentity(restoreArgs(s)),
     };
 }
 

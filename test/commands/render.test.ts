@@ -92,7 +92,7 @@ describe("npm run render: heroku, through a real pulumi preview", () => {
 
     it("lists every step the engine planned: op, type, name, provider, protect; providers and random resources too", () => {
         const p = plan(heroku);
-        expect(p.summary).toEqual({ create: 12 });
+        expect(p.summary).toEqual({ create: 13 });
         expect(step(p, "actors-heroku:index:App", "heroku-app")).toEqual({
             op: "create",
             type: "actors-heroku:index:App",

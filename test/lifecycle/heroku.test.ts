@@ -42,6 +42,7 @@ describe("the first deploy", () => {
                 "create Image::app",
                 "create PostgresAddon::heroku-postgres",
                 "create RandomString::heroku-suffix",
+                "create Resource::database-guard",
                 "create Resource::destroy-guard",
             ].sort(),
         );
@@ -51,7 +52,7 @@ describe("the first deploy", () => {
 
     it("creates the app, its database, config vars, one release and the formation; no secret in plain text", async () => {
         const run = expectOk(await stack.up());
-        expect(opsOn(run, "create")).toHaveLength(8);
+        expect(opsOn(run, "create")).toHaveLength(9);
         const state = await stack.resources();
         // protectDatabase (on by default): the app (deleting it deletes the database) and the add-on.
         expect(
@@ -167,6 +168,26 @@ describe("failures", () => {
     });
 });
 
+describe("the protected database", () => {
+    it("refuses another plan tier (a new add-on) in preview and up, naming the setting; nothing is written to Heroku", async () => {
+        const before = world.emulator.requests.length;
+        await stack.setConfig({ "actors:herokuPostgresPlan": "standard-0" });
+        try {
+            for (const r of [await stack.preview(), await stack.up()]) {
+                expect(r.ok).toBe(false);
+                expect(errors(r)).toContain(
+                    'refused: actors:herokuPostgresPlan (tier) "essential" -> "standard" would put another database',
+                );
+                expect(changes(r)).toEqual([]);
+            }
+            expect(world.writes(before)).toEqual([]);
+        } finally {
+            await stack.setConfig({ "actors:herokuPostgresPlan": "essential-0" }); // as Pulumi.heroku.yaml has it
+        }
+        expect(changes(expectOk(await stack.preview("--expect-no-changes")))).toEqual([]);
+    });
+});
+
 describe("import", () => {
     /**
      * `pulumi import` loads the Node.js language plugin, which cannot be had here; the engine's import step is the
@@ -222,7 +243,7 @@ describe("destroy", () => {
     it("removes everything once protectDatabase is off", async () => {
         await stack.setConfig({ "actors:protectDatabase": "false" });
         const unprotect = expectOk(await stack.up());
-        expect(changes(unprotect)).toEqual(["update Resource::destroy-guard"]);
+        expect(changes(unprotect)).toEqual(["update Resource::database-guard", "update Resource::destroy-guard"]);
         const run = expectOk(await stack.destroy());
         expect(opsOn(run, "delete")).toEqual(expect.arrayContaining(["delete App::heroku-app"]));
         expect(world.emulator.apps.size).toBe(0);

@@ -1,14 +1,10 @@
 /**
  * Every setting the k8s stack reads (components/config/settings.ts), changed in turn on the deployed stack through the
  * real CLI and the real Kubernetes provider against a real API server, previewed and then applied. Each change starts
- * from a fork of the same deployed stack (its own checkout and state; the same cluster, which keeps what the changes
- * did). Run through tools/netns-run: `npm run test:k8s-settings`.
- *
- * Not yet part of `npm test`: it does not pass as it stands (docs/testing.md, "The k8s settings table"). Forks share
- * one cluster, so a fork that adds objects (routing: gateway's Gateway and HTTPRoute) leaves them for the next fork to
- * conflict with under server-side apply; and an Ingress or a LoadBalancer Service waits for a status that only an
- * ingress controller or a cloud load balancer sets, which nothing here does. Each needs the world to give every fork
- * its own namespace of the cluster (or to revert after each change) and a test controller that sets those statuses.
+ * from a fork of the same deployed stack (its own checkout and state) on the one cluster; a fork whose change created
+ * objects reverts its settings and runs `up` again, so the next fork finds the cluster as deployed. An Ingress or a
+ * LoadBalancer Service gets its load-balancer status from KWOK (test/support/kwok/load-balancers.yaml). Run through
+ * tools/netns-run (npm run test:lifecycle).
  */
 import { SENTINEL } from "../support/helpers";
 import { K8sWorld, startK8sWorld } from "../support/k8sWorld";
@@ -123,6 +119,9 @@ it("has a change for every setting the k8s stack reads", () => {
 it.each(settingsOf("k8s"))(
     "%s: applied in place, or replacing only what the preview said, or refused naming the setting",
     async (key) => {
-        await expectSettingChange(world.stack, key, changesFor(world)[key], { plaintexts: [SENTINEL] });
+        await expectSettingChange(world.stack, key, changesFor(world)[key], {
+            plaintexts: [SENTINEL],
+            revertCreated: true,
+        });
     },
 );

@@ -177,21 +177,33 @@ describe("the protected database", () => {
         expect(changes(expectOk(await stack.preview("--expect-no-changes")))).toEqual([]);
     });
 
-    it("refuses a replace of its release, and the running cluster stays as it was", async () => {
-        const { copy, done } = await fork();
-        try {
-            await copy.setConfig({ "actors:dbClusterName": "actors-db-2" });
-            const r = await copy.up();
-            expect(r.ok).toBe(false);
-            expect(errors(r)).toMatch(/protect/);
-            const names = (await get(`/apis/postgresql.cnpg.io/v1/namespaces/${NS}/clusters`)).items.map(
-                (c: any) => c.metadata.name,
-            );
-            expect(names).toEqual([CLUSTER]);
-        } finally {
-            done();
-        }
-    });
+    it.each([
+        ["actors:namespace", "actors-moved"],
+        ["actors:dbClusterName", "actors-db-2"],
+    ])(
+        "refuses %s = %s (another database) in preview and up, naming it; nothing in the cluster changes, and the next run plans nothing",
+        async (key, value) => {
+            const before = await objects();
+            const { copy, done } = await fork();
+            try {
+                await copy.setConfig({ [key]: value });
+                for (const r of [await copy.preview(), await copy.up()]) {
+                    expect(r.ok).toBe(false);
+                    expect(errors(r)).toContain(`refused: ${key} "`);
+                    expect(errors(r)).toContain(`-> "${value}" would put another database in place of the running one`);
+                    expect(changes(r)).toEqual([]);
+                }
+                expect(await get(`/api/v1/namespaces/actors-moved`)).toBeUndefined();
+                expect(await get(`/api/v1/namespaces/${NS}/secrets/actors-db-2-app`)).toBeUndefined();
+                expect(await objects()).toEqual(before);
+                // No replacement or deletion was left pending for a later run to carry out.
+                await copy.removeConfig(key);
+                expect(changes(expectOk(await copy.preview("--expect-no-changes")))).toEqual([]);
+            } finally {
+                done();
+            }
+        },
+    );
 });
 
 describe("the target cluster", () => {
@@ -236,7 +248,10 @@ describe("the target cluster", () => {
 describe("destroy, on purpose", () => {
     it("removes everything once protectDatabase is off", async () => {
         await stack.setConfig({ "actors:protectDatabase": "false" });
-        expect(changes(expectOk(await stack.up()))).toEqual(["update Resource::destroy-guard"]);
+        expect(changes(expectOk(await stack.up()))).toEqual([
+            "update Resource::database-guard",
+            "update Resource::destroy-guard",
+        ]);
         const r = expectOk(await stack.destroy());
         expect(opsOn(r, "delete")).toEqual(expect.arrayContaining(["delete Deployment::k8s-web-deployment"]));
         expect(await stack.resources()).toEqual([]);

@@ -40,15 +40,22 @@ export async function evaluateWithMocks(opts: {
         opts.preview ?? false,
     );
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
-    const program = opts.program ? await opts.program() : await import("../../index");
+    // (waitForRPCs is the SDK's own, marked internal: not in its typings.)
+    const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as { waitForRPCs(): Promise<void> };
     const outputs: Record<string, { value: unknown; secret: boolean }> = {};
-    for (const [key, value] of Object.entries(program)) {
-        if (pulumi.Output.isInstance(value)) {
-            const out = value as any;
-            outputs[key] = { value: await out.promise(), secret: await out.isSecret };
+    try {
+        const program = opts.program ? await opts.program() : await import("../../index");
+        for (const [key, value] of Object.entries(program)) {
+            if (pulumi.Output.isInstance(value)) {
+                const out = value as any;
+                outputs[key] = { value: await out.promise(), secret: await out.isSecret };
+            }
         }
+    } finally {
+        // Every registration still on its way (also when the program threw), before the next evaluation's mocks
+        // replace these.
+        await settings.waitForRPCs();
     }
-    await (pulumi.runtime as any).waitForRPCs?.();
     return { resources, outputs };
 }
 

@@ -1,12 +1,20 @@
 /**
  * One setting changed on a deployed stack, through the real CLI, on a fork of it (its own checkout and state):
  * preview, then up. The two must agree; nothing is applied that the preview did not show; no secret appears in plain
- * text; or, refused, the message names the setting (or the engine's refusal to replace a protected resource). A
- * protected resource is never deleted or replaced (unless the change is to the protection itself).
+ * text; or, refused, the message names the setting and nothing was applied. A protected resource is never deleted or
+ * replaced (unless the change is to the protection itself).
+ *
+ * On a world shared by every fork (the k8s stack's one cluster), `revertCreated` puts the fork's settings back and
+ * runs `pulumi up` once more when its change created anything, which deletes what it created: otherwise the next
+ * fork, whose state does not know those objects, would create them again and collide (a Helm release name in use, a
+ * field owned by another server-side-apply manager). (A targeted `pulumi destroy` cannot: every resource is a
+ * dependency of the destroy guard, which the engine would then have to delete too.)
  */
+import * as fs from "fs";
+import * as path from "path";
 import { SETTINGS } from "../../components/config";
 import type { Platform } from "../../components/config/settings";
-import { changes, errors, opsOn, plainSecretsIn, PulumiStack, RunResult } from "./pulumi";
+import { changes, errors, expectOk, opsOn, plainSecretsIn, PulumiStack, RunResult } from "./pulumi";
 
 export interface SettingChange {
     /** Plain settings, as `pulumi config set`. */
@@ -28,9 +36,12 @@ export async function expectSettingChange(
     deployed: PulumiStack,
     key: string,
     change: SettingChange,
-    opts: { plaintexts: string[] },
+    opts: { plaintexts: string[]; revertCreated?: boolean },
 ): Promise<{ planned: RunResult; applied: RunResult }> {
     const trial = await deployed.fork();
+    let ran: RunResult | undefined;
+    const stackFile = path.join(trial.dir, `Pulumi.${trial.stack}.yaml`);
+    const settingsBefore = fs.readFileSync(stackFile, "utf8");
     try {
         const before = await trial.resources();
         const protectedOnes = before.filter((r) => r.protect);
@@ -38,7 +49,7 @@ export async function expectSettingChange(
         await trial.setConfig(change.secrets ?? {}, { secret: true });
         await trial.setConfig(change.paths ?? {}, { path: true });
         const planned = await trial.preview();
-        const applied = await trial.up();
+        const applied = (ran = await trial.up());
         expect({ preview: planned.ok, up: applied.ok, errors: applied.ok ? "" : errors(applied) }).toMatchObject({
             preview: applied.ok,
         });
@@ -47,8 +58,9 @@ export async function expectSettingChange(
             expect(changes(applied).filter((c) => !changes(planned).includes(c))).toEqual([]);
             expect(await plainSecretsIn(trial, applied, opts.plaintexts)).toEqual([]);
         } else {
-            const refusedReplace = protectedOnes.some((r) => errors(applied).includes(`${r.urn}`));
-            if (!refusedReplace) expect(errors(applied)).toContain(`actors:${key}`);
+            // Refused: the message names the setting, and nothing was applied.
+            expect(errors(applied)).toContain(`actors:${key}`);
+            expect(changes(applied)).toEqual([]);
         }
         if (key !== "protectDatabase") {
             const names = protectedOnes.map((r) => `::${r.urn.split("::").pop()}`);
@@ -60,6 +72,13 @@ export async function expectSettingChange(
         }
         return { planned, applied };
     } finally {
-        trial.dispose({ checkout: true });
+        try {
+            if (opts.revertCreated && ran?.steps.some((s) => s.op === "create" && s.custom)) {
+                fs.writeFileSync(stackFile, settingsBefore);
+                expectOk(await trial.up());
+            }
+        } finally {
+            trial.dispose({ checkout: true });
+        }
     }
 }

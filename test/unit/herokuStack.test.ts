@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
-    it("declares the app, Postgres, config vars, the release, the formation and the destroy guard, nothing of Kubernetes", () => {
+    it("declares the app, Postgres, config vars, the release, the formation and both guards, nothing of Kubernetes", () => {
         const types = plain.resources
             .filter((r) => !r.type.startsWith("actors:"))
             .map((r) => r.type)
@@ -37,6 +37,7 @@ describe("heroku stack as configured in Pulumi.heroku.yaml", () => {
                 "random:index/randomString:RandomString",
                 "pulumi:providers:actors-heroku",
                 "pulumi-nodejs:dynamic:Resource", // the destroy guard
+                "pulumi-nodejs:dynamic:Resource", // the database guard
                 T("App"),
                 T("PostgresAddon"),
                 T("ConfigVars"),
