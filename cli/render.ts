@@ -28,7 +28,7 @@ import { copyProject, removeProject } from "../tools/checkout";
 import { engineSteps } from "../tools/pulumi";
 import { readStackConfig, stackNames } from "./stackFile";
 
-export const REDACTED = "<redacted>";
+const REDACTED = "<redacted>";
 export const UNKNOWN = "<unknown until deployed>";
 /** What each secret encrypted in the stack file is set to on the throwaway stack. */
 export const SECRET_PLACEHOLDER = "render-placeholder-secret";
@@ -349,7 +349,7 @@ function filesUnder(dir: string): string[] {
  * The files a render may replace in `out`: none when it is missing or empty; those its manifest lists when every
  * file there is render's own. Anything else in `out` means someone else's files: refused, nothing touched.
  */
-export function ownFiles(out: string): string[] {
+function ownFiles(out: string): string[] {
     if (!fs.existsSync(out)) return [];
     if (!fs.statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a file, not a folder`);
     const present = filesUnder(out);

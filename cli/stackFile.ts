@@ -44,23 +44,3 @@ export function readStackConfig(
     }
     return { config, secretKeys };
 }
-
-/**
- * The config the Pulumi CLI hands to the program for a stack: the stack file's values, and for every key the
- * project declares in Pulumi.yaml with a default but the stack does not set, that default (as a config string).
- */
-export function pulumiConfig(
-    stack: string,
-    opts: { encrypted?: string; isSecretKey?: (key: string) => boolean; root?: string } = {},
-): { project: string; config: Record<string, string>; secretKeys: string[] } {
-    const { config, secretKeys } = readStackConfig(stack, opts);
-    const project = (yaml.load(fs.readFileSync(path.join(opts.root ?? ROOT, "Pulumi.yaml"), "utf8")) as any) ?? {};
-    const withDefaults: Record<string, string> = {};
-    for (const [key, spec] of Object.entries<any>(project.config ?? {})) {
-        if (spec && typeof spec === "object" && "default" in spec) {
-            const full = key.includes(":") ? key : `${project.name}:${key}`;
-            withDefaults[full] = typeof spec.default === "string" ? spec.default : JSON.stringify(spec.default);
-        }
-    }
-    return { project: project.name, config: { ...withDefaults, ...config }, secretKeys };
-}

@@ -18,7 +18,7 @@ export interface AppImageArgs {
 /** Every image is built for the platform both Kubernetes nodes and Heroku dynos run. */
 export const IMAGE_PLATFORM = "linux/amd64";
 /** Local name of the image when it is not pushed anywhere. */
-export const LOCAL_REPOSITORY = "actors";
+const LOCAL_REPOSITORY = "actors";
 
 /**
  * AppImage builds app/ once for linux/amd64, tags it by the hash of every input of the build (the context's files,

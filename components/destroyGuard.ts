@@ -7,7 +7,7 @@ export interface DestroyGuardArgs {
 }
 
 /** The refusal, one line: what is protected, that nothing changed, and how to destroy on purpose. */
-export const DESTROY_REFUSED =
+const DESTROY_REFUSED =
     "destroy refused: the database is protected (actors:protectDatabase is true) and nothing was changed; " +
     "to delete the stack and its data, run `pulumi config set protectDatabase false`, `pulumi up`, then `pulumi destroy`";
 

@@ -35,7 +35,7 @@ export const PROVIDERS: Record<string, AnyProvider> = {
  * serialized provider and the dispatcher's kind. No provider sees them; the first `up` drops them (an update that
  * calls no API).
  */
-export const LEGACY_KEYS = ["__provider", "kind"];
+const LEGACY_KEYS = ["__provider", "kind"];
 
 function own(props: Props): Props {
     return Object.fromEntries(Object.entries(props).filter(([k]) => !LEGACY_KEYS.includes(k)));

@@ -16,7 +16,7 @@ export const CONFIG_DOC = path.join(ROOT, "docs", "configuration.md");
 const quote = (values: readonly string[]) => values.map((v) => `\`${v}\``).join(", ");
 
 /** What a setting allows, as the checks have it. */
-export function allowedText(spec: SettingSpec): string {
+function allowedText(spec: SettingSpec): string {
     if (spec.secret) return "any (a secret: `pulumi config set --secret`)";
     switch (spec.type) {
         case "integer":
@@ -30,7 +30,7 @@ export function allowedText(spec: SettingSpec): string {
     }
 }
 
-export function projectConfigBlock(): Record<string, unknown> {
+function projectConfigBlock(): Record<string, unknown> {
     const block: Record<string, unknown> = {};
     for (const key of settingKeys) {
         const spec: SettingSpec = SETTINGS[key];

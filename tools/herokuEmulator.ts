@@ -41,7 +41,7 @@ function stripExamples(value: any): any {
 
 let linksCache: Link[] | undefined;
 /** Every link (endpoint) of the Platform API schema, with a validator of its request schema (compiled on first use). */
-export function schemaLinks(): Link[] {
+function schemaLinks(): Link[] {
     if (linksCache) return linksCache;
     const schema = stripExamples(readReference("heroku-platform-api.schema.json"));
     delete schema.id;

@@ -21,7 +21,7 @@ const PROGRESS_EVERY_MS = Number(process.env.MOVE_DATA_PROGRESS_MS ?? 5000);
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** The target's indexes and constraints on the data tables: dropped before the load, made again after it. */
-export async function indexStatements(tools: Tools, target: Conn, tables: Table[]) {
+async function indexStatements(tools: Tools, target: Conn, tables: Table[]) {
     const names = dataTables(tables).map((t) => `${literal(qualified(t))}::regclass`);
     if (names.length === 0) return { drop: [] as string[], create: [] as string[] };
     const set = `(${names.join(", ")})`;
@@ -55,7 +55,7 @@ export async function indexStatements(tools: Tools, target: Conn, tables: Table[
 }
 
 /** SQL that puts each sequence where the source's is ("last_value", or "unset": never used). */
-export function sequenceStatements(positions: Map<string, string>): string[] {
+function sequenceStatements(positions: Map<string, string>): string[] {
     return [...positions].map(([name, value]) => {
         const dot = name.indexOf(".");
         const seq = `${ident(name.slice(0, dot))}.${ident(name.slice(dot + 1))}`;

@@ -5,7 +5,7 @@
 import * as os from "os";
 import { Conn, ident, literal, query, Tools } from "./pg";
 
-export const MIGRATIONS_TABLE = "schema_migrations";
+const MIGRATIONS_TABLE = "schema_migrations";
 
 export interface Table {
     schema: string;
@@ -113,7 +113,7 @@ const PAGES_PER_WORKER = 1024;
  * network. Rows are unique (primary keys), so a changed, missing or extra row changes the sum (a 2^-64 chance aside).
  * Both sides of a comparison must use the same hash: the kind is part of the checksum's text.
  */
-export async function summarize(tools: Tools, conn: Conn, table: Table): Promise<TableSummary> {
+async function summarize(tools: Tools, conn: Conn, table: Table): Promise<TableSummary> {
     const [[pages]] = await query(
         tools,
         conn,

@@ -21,7 +21,7 @@ export interface K8sOptions {
     scaleTimeoutSeconds: number;
 }
 
-export const kubectlProgram = () => process.env.KUBECTL ?? "kubectl";
+const kubectlProgram = () => process.env.KUBECTL ?? "kubectl";
 
 /** kubectl's current context, when the stack names none: resolved once, then passed on every call. */
 export async function currentContext(): Promise<string> {
@@ -74,8 +74,7 @@ function portForward(names: K8sToolsOutput): Promise<{ port: number; child: Chil
     });
 }
 
-export const k8sWhere = (n: K8sToolsOutput) =>
-    `cluster ${n.dbCluster}, namespace ${n.namespace}, context ${n.kubeContext}`;
+const k8sWhere = (n: K8sToolsOutput) => `cluster ${n.dbCluster}, namespace ${n.namespace}, context ${n.kubeContext}`;
 
 export async function k8sSide(label: string, opts: K8sOptions): Promise<Side> {
     const n = opts.names;

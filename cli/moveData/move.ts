@@ -287,7 +287,7 @@ const TARGET_AFTER: Record<string, string> = {
 };
 
 /** The report of a freeze left over on `side`, or undefined when it has none. */
-export async function leftoverFreeze(
+async function leftoverFreeze(
     tools: Tools,
     side: Side,
     label: "source" | "target",

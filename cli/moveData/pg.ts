@@ -7,7 +7,7 @@ import { spawn, SpawnOptions } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
-export const PG_ROOT = process.env.MOVE_DATA_PG_ROOT ?? "/usr/lib/postgresql";
+const PG_ROOT = process.env.MOVE_DATA_PG_ROOT ?? "/usr/lib/postgresql";
 
 // --- secrets never printed
 
@@ -150,7 +150,7 @@ export interface Tools {
 const CONTAINER_PROGRAMS = new Set(["pg_dump", "pg_restore"]);
 
 /** The libpq settings a container is given by name (their values come from the environment, never argv). */
-export const PG_ENV_NAMES = [
+const PG_ENV_NAMES = [
     "PGHOST",
     "PGPORT",
     "PGUSER",
@@ -214,7 +214,7 @@ export const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 // --- which tools: matched to the servers
 
 /** Major versions of PostgreSQL whose client programs are installed under PG_ROOT (Debian's layout). */
-export function installedMajors(root = PG_ROOT): number[] {
+function installedMajors(root = PG_ROOT): number[] {
     if (!fs.existsSync(root)) return [];
     return fs
         .readdirSync(root)
@@ -241,7 +241,7 @@ export function containerEngine(): string | undefined {
 }
 
 /** The image move-data runs pg_dump/pg_restore from when the machine lacks them: the official one of that major. */
-export const defaultPgImage = (major: number) => `docker.io/library/postgres:${major}`;
+const defaultPgImage = (major: number) => `docker.io/library/postgres:${major}`;
 
 export interface ToolChoice {
     /** --pg-bindir: use these client programs. */
@@ -294,7 +294,7 @@ export async function chooseTools(choice: ToolChoice, sourceMajor: number, targe
 }
 
 /** The major version of the client programs in a directory, from `pg_dump --version`. */
-export async function bindirMajor(bindir: string): Promise<number> {
+async function bindirMajor(bindir: string): Promise<number> {
     const { stdout } = await run(path.join(bindir, "pg_dump"), ["--version"], { what: "pg_dump --version" });
     const m = /\(PostgreSQL\) (\d+)/.exec(stdout);
     if (!m) throw new Error(`--pg-bindir ${bindir}: cannot read the version of pg_dump (${stdout.trim()})`);

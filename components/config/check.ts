@@ -11,7 +11,7 @@ export const PROJECT = "actors";
 /** Namespaces of the providers the program uses, and Pulumi's own: their keys are theirs to check. */
 export const PROVIDER_NAMESPACES = ["kubernetes", "docker", "random", "pulumi"] as const;
 
-export const DOCS = {
+const DOCS = {
     preboot: "https://devcenter.heroku.com/articles/preboot",
     dynoTypes: "https://devcenter.heroku.com/articles/dyno-types",
 };

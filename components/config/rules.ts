@@ -35,8 +35,6 @@ export function parseWholeNumber(raw: string): number | undefined {
     return WHOLE.test(raw) && raw.length <= 15 ? Number(raw) : undefined;
 }
 
-export const wholeNumberAllowed = (min: number, max: number) => `a whole number from ${min} to ${max} (digits only)`;
-
 // --- image repository: the distribution reference grammar (github.com/distribution/reference, regexp.go)
 
 const ALNUM = "[a-z0-9]+";
@@ -49,7 +47,7 @@ const REPOSITORY_NAME = new RegExp(`^(?:${DOMAIN_AND_PORT}/)?${PATH_COMPONENT}(?
 const TAG = "[\\w][\\w.-]{0,127}";
 const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
 /** containers/image (what podman parses with) limits the whole name, host included. */
-export const REPOSITORY_NAME_MAX = 255;
+const REPOSITORY_NAME_MAX = 255;
 
 const IMAGE_REPOSITORY_ALLOWED =
     `an image repository [HOST[:PORT]/]PATH, such as ghcr.io/acme/actors or localhost:5001/actors: PATH is ` +
@@ -186,7 +184,7 @@ export const ENV_LIST: Rule<string[]> = {
 // --- near misses
 
 /** Levenshtein distance, case-insensitive. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
     a = a.toLowerCase();
     b = b.toLowerCase();
     let prev = Array.from({ length: b.length + 1 }, (_, j) => j);

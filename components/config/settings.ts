@@ -548,4 +548,3 @@ export type KeyOf<P extends "k8s" | "heroku"> = {
 export type SettingValue<K extends PlainKey> = ValueOf<Table[K]>;
 
 export const settingKeys = Object.keys(SETTINGS) as SettingKey[];
-export const specOf = (key: SettingKey): SettingSpec => SETTINGS[key];

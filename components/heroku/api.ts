@@ -8,9 +8,9 @@
  * - The API key is used only in the Authorization header of each call; it never appears in errors or logs.
  */
 
-export const DEFAULT_API_URL = "https://api.heroku.com";
-export const DEFAULT_REGISTRY_URL = "https://registry.heroku.com";
-export const ACCEPT_V3 = "application/vnd.heroku+json; version=3";
+const DEFAULT_API_URL = "https://api.heroku.com";
+const DEFAULT_REGISTRY_URL = "https://registry.heroku.com";
+const ACCEPT_V3 = "application/vnd.heroku+json; version=3";
 export const ACCEPT_DOCKER_RELEASES = "application/vnd.heroku+json; version=3.docker-releases";
 export const DOCKER_MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json";
 
@@ -41,7 +41,7 @@ export interface HerokuApiError extends Error {
     herokuMessage: string;
 }
 
-export function herokuApiError(
+function herokuApiError(
     method: string,
     path: string,
     status: number,

@@ -15,10 +15,7 @@ export interface HerokuConfigVarsInputs {
 }
 
 /** PATCH body: the new values, and null (delete) for each owned key the program no longer sets. */
-export function configVarsPatch(
-    olds: Record<string, string>,
-    news: Record<string, string>,
-): Record<string, string | null> {
+function configVarsPatch(olds: Record<string, string>, news: Record<string, string>): Record<string, string | null> {
     const patch: Record<string, string | null> = { ...news };
     for (const key of Object.keys(olds)) if (!(key in news)) patch[key] = null;
     return patch;

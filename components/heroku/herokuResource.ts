@@ -55,7 +55,7 @@ export type HerokuResourceArgs<I> = { [K in keyof I]: pulumi.Input<I[K]> };
 export type HerokuResourceOutputs<O> = { readonly [K in keyof O]: pulumi.Output<O[K]> };
 
 /** The type of each resource before the provider plugin, when it was a dynamic resource (commit 957c0e6). */
-export function dynamicResourceType(legacyType: string): string {
+function dynamicResourceType(legacyType: string): string {
     return `pulumi-nodejs:dynamic/actors:${legacyType}`;
 }
 

@@ -10,7 +10,7 @@ import {
     waitFor,
 } from "./herokuResource";
 
-export const POSTGRES_SERVICE = "heroku-postgresql";
+const POSTGRES_SERVICE = "heroku-postgresql";
 
 export interface HerokuPostgresInputs {
     appId: string;

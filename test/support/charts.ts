@@ -41,12 +41,12 @@ export interface ChartRepository {
 }
 
 /** The pinned charts that have a stand-in source here. */
-export function standInCharts(): PinnedChart[] {
+function standInCharts(): PinnedChart[] {
     return Object.values(CHARTS).filter((c) => fs.existsSync(path.join(SOURCES, c.chart, "Chart.yaml")));
 }
 
 /** Packs one stand-in chart at its pinned version into `outDir`; returns the archive's file name. */
-export function packChart(pinned: PinnedChart, outDir: string): string {
+function packChart(pinned: PinnedChart, outDir: string): string {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "chart-"));
     try {
         const dir = path.join(work, pinned.chart);

@@ -17,8 +17,8 @@ import { KubeApi, waitFor } from "./kubeApi";
 import { TOOLS_BIN } from "./pulumi";
 import { freePort } from "../../cli/moveData/scratchServer";
 
-export const CONTEXT = "actors-test";
-export const NODE_NAME = "kwok-node-0";
+const CONTEXT = "actors-test";
+const NODE_NAME = "kwok-node-0";
 /** The annotation KWOK is told to manage nodes by; only our node carries it. */
 const KWOK_ANNOTATION = { key: "kwok.x-k8s.io/node", value: "fake" };
 /** A setting only: with the API server in its own network namespace no traffic can go there. */
@@ -28,7 +28,7 @@ const SERVICE_RANGE = "10.96.0.0/16";
  * CRDs applied at start: the kinds the program creates itself, including those a real chart would install (the
  * stand-in charts of test/support/charts/ carry no CRDs).
  */
-export const CRD_FILES = [
+const CRD_FILES = [
     "cnpg-1.30.0-crds.yaml",
     "barman-cloud-plugin-v0.13.0-objectstore-crd.yaml",
     "prometheus-operator-v0.93.0-podmonitors-crd.yaml",
@@ -64,7 +64,7 @@ export function networkInterfaces(): string[] {
 }
 
 /** Throws unless this process is in a network namespace with nothing but loopback. */
-export function assertLoopbackOnly(): void {
+function assertLoopbackOnly(): void {
     const others = networkInterfaces().filter((i) => i !== "lo");
     if (others.length > 0) {
         throw new Error(
@@ -225,7 +225,7 @@ async function stopProcesses(procs: Proc[]): Promise<void> {
 }
 
 /** Every document of a multi-document YAML file in test/reference/. */
-export function referenceDocuments(file: string): any[] {
+function referenceDocuments(file: string): any[] {
     return yaml.loadAll(fs.readFileSync(path.join(REFERENCE, file), "utf8")).filter((d: any) => d && d.kind);
 }
 

@@ -99,13 +99,13 @@ export class KubeApi {
 }
 
 /** The REST path of an object's collection (core group under /api, others under /apis). */
-export function collectionPath(obj: { apiVersion: string; kind: string; metadata?: { namespace?: string } }): string {
+function collectionPath(obj: { apiVersion: string; kind: string; metadata?: { namespace?: string } }): string {
     const base = obj.apiVersion.includes("/") ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
     const ns = obj.metadata?.namespace ? `/namespaces/${obj.metadata.namespace}` : "";
     return `${base}${ns}/${plural(obj.kind)}`;
 }
 
-export function objectPath(obj: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }) {
+function objectPath(obj: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }) {
     return `${collectionPath(obj)}/${obj.metadata.name}`;
 }
 

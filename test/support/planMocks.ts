@@ -79,7 +79,7 @@ export const testValues = (sentinel: string): MockValues => ({
         `${imageName.replace(/:[^:/]+$/, "")}@sha256:${crypto.createHash("sha256").update(imageName).digest("hex")}`,
 });
 
-export function mockState(type: string, name: string, inputs: any, values: MockValues): Record<string, unknown> {
+function mockState(type: string, name: string, inputs: any, values: MockValues): Record<string, unknown> {
     const state: Record<string, any> = { ...inputs };
     if (type.startsWith("kubernetes:") && inputs.metadata) {
         state.metadata = {

@@ -101,7 +101,7 @@ export async function startRegistry(opts: { auth?: { username: string; password:
 }
 
 /** The image the Dockerfile names as its base; no registry can be reached here, so a local image stands in for it. */
-export const APP_BASE_IMAGE = "docker.io/library/debian:trixie-slim";
+const APP_BASE_IMAGE = "docker.io/library/debian:trixie-slim";
 const LOCAL_BASE_IMAGE = process.env.ACTORS_BASE_IMAGE ?? "localhost/trixie-base";
 
 /**

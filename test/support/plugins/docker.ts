@@ -26,7 +26,7 @@ import type { Provider } from "@pulumi/pulumi/provider";
 import { podman, podmanBuildArgs } from "./podman";
 import { containsUnknown, Props, resourceType, reveal, sameValue, sdkVersion, secret } from "./values";
 
-export const IMAGE_TYPE = "docker:index/image:Image";
+const IMAGE_TYPE = "docker:index/image:Image";
 const BUILDERS = ["BuilderV1", "BuilderBuildKit"];
 
 const known = (v: unknown) => v !== undefined && v !== null && !containsUnknown(v);
@@ -185,7 +185,7 @@ function repositoryOf(imageName: string): string {
  * "Dockerfile"), then every file of the context that .dockerignore lets through (`<Dockerfile>.dockerignore` first,
  * else `<context>/.dockerignore`), each with its path, mode and content (a symlink by where it points).
  */
-export function hashContext(context: string, dockerfile: string): string {
+function hashContext(context: string, dockerfile: string): string {
     const ignore = readIgnoreFile([`${dockerfile}.dockerignore`, path.join(context, ".dockerignore")]);
     const acc = crypto.createHash("sha256");
     const entry = (rel: string, mode: string, content: Buffer | string) => {
@@ -264,7 +264,7 @@ function isExcluded(rel: string, patterns: IgnorePattern[]): boolean {
     return excluded;
 }
 
-export const dockerProvider: Provider = {
+const dockerProvider: Provider = {
     version: sdkVersion("docker"),
     async check(urn, olds, news) {
         if (resourceType(urn) !== IMAGE_TYPE) throw new Error(`unknown resource type in ${urn}`);

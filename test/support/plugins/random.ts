@@ -21,8 +21,8 @@ import { main } from "@pulumi/pulumi/provider";
 import type { CheckFailure, Provider } from "@pulumi/pulumi/provider";
 import { containsUnknown, Props, resourceType, reveal, sameValue, sdkVersion, secret } from "./values";
 
-export const STRING_TYPE = "random:index/randomString:RandomString";
-export const PASSWORD_TYPE = "random:index/randomPassword:RandomPassword";
+const STRING_TYPE = "random:index/randomString:RandomString";
+const PASSWORD_TYPE = "random:index/randomPassword:RandomPassword";
 
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const LOWER = "abcdefghijklmnopqrstuvwxyz";
@@ -153,7 +153,7 @@ function create(urn: string, inputs: Props): { id: string; outs: Props } {
     };
 }
 
-export const randomProvider: Provider = {
+const randomProvider: Provider = {
     version: sdkVersion("random"),
     async check(urn, _olds, news) {
         if (![STRING_TYPE, PASSWORD_TYPE].includes(resourceType(urn)))
