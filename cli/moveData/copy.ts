@@ -184,8 +184,13 @@ export async function streamCopy(
     // Any of the three failing stops the others; psql, stopped before the COMMIT, rolls the transaction back.
     let committing = false;
     const stopAll = () => {
-        for (const child of committing ? [dump, reader] : [dump, reader, writer])
+        for (const child of committing ? [dump, reader] : [dump, reader, writer]) {
             if (child.exitCode === null) child.kill("SIGKILL");
+            // Its output is no longer wanted. A pipe paused for a reader that has gone (pg_restore or psql killed
+            // while the backup file still took the dump) would otherwise never end, and "close" never come.
+            child.stdout?.destroy();
+            child.stdin?.destroy();
+        }
     };
     for (const result of Object.values(done)) void result.then((r) => r && stopAll());
     try {
