@@ -5,4 +5,5 @@ module.exports = {
     testMatch: ["**/*.test.ts"],
     transform: { "^.+\\.ts$": ["ts-jest", {}] },
     testTimeout: 120000,
+    testSequencer: "<rootDir>/test/support/longestFirst.js",
 };
