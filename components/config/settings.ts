@@ -87,7 +87,7 @@ export const SETTINGS = {
         platform: "both",
         default: true,
         description:
-            "Protect the database (the CloudNativePG cluster release and its namespace; the Heroku app and its Postgres add-on) from deletion and replacement: pulumi refuses instead of losing data, also a change of namespace, dbClusterName, restoreFromBackup or the Postgres plan tier. Set false to allow pulumi destroy.",
+            "Protect the database (the CloudNativePG cluster release and its namespace; the Heroku app and its Postgres add-on) from deletion and replacement: pulumi refuses instead of losing data, also a change of namespace, dbClusterName, restoreFromBackup, restoreTargetTime or the Postgres plan tier. Set false to allow pulumi destroy.",
     },
     // --- the image
     imageRepository: {

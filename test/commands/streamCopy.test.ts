@@ -19,7 +19,7 @@ const programs = (psql: string) => {
     const bindir = fs.mkdtempSync(path.join(root, "bin-"));
     const script = (name: string, body: string) =>
         fs.writeFileSync(path.join(bindir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-    script("pg_dump", "exec head -c 200000000 /dev/zero | tr '\\\\0' 'a' | fold -w 100");
+    script("pg_dump", "exec head -c 200000000 /dev/zero | tr '\\0' 'a' | fold -w 100");
     script("pg_restore", "exec cat");
     script("psql", psql);
     return bindir;

@@ -5,16 +5,19 @@
  * replaced (unless the change is to the protection itself).
  *
  * On a world shared by every fork (the k8s stack's one cluster), `revertCreated` puts the fork's settings back and
- * runs `pulumi up` once more when its change created anything, which deletes what it created: otherwise the next
- * fork, whose state does not know those objects, would create them again and collide (a Helm release name in use, a
- * field owned by another server-side-apply manager). (A targeted `pulumi destroy` cannot: every resource is a
+ * runs `pulumi up` once more when its change created, replaced or deleted anything, which undoes it: otherwise the
+ * next fork, whose state does not know of it, would create those objects again and collide (a Helm release name in
+ * use, a field owned by another server-side-apply manager), or expect objects that are gone. (A targeted `pulumi destroy` cannot: every resource is a
  * dependency of the destroy guard, which the engine would then have to delete too.)
  */
 import * as fs from "fs";
 import * as path from "path";
 import { SETTINGS } from "../../components/config";
 import type { Platform } from "../../components/config/settings";
-import { changes, errors, expectOk, opsOn, plainSecretsIn, PulumiStack, RunResult } from "./pulumi";
+import { changes, errors, Op, opsOn, plainSecretsIn, PulumiStack, RunResult } from "./pulumi";
+
+/** The operations after which the shared world holds other objects than the next fork's state knows. */
+const ALTERS_WHAT_EXISTS: Op[] = ["create", "replace", "create-replacement", "delete", "delete-replaced"];
 
 export interface SettingChange {
     /** Plain settings, as `pulumi config set`. */
@@ -40,6 +43,7 @@ export async function expectSettingChange(
 ): Promise<{ planned: RunResult; applied: RunResult }> {
     const trial = await deployed.fork();
     let ran: RunResult | undefined;
+    let failure: unknown;
     const stackFile = path.join(trial.dir, `Pulumi.${trial.stack}.yaml`);
     const settingsBefore = fs.readFileSync(stackFile, "utf8");
     try {
@@ -71,11 +75,21 @@ export async function expectSettingChange(
             );
         }
         return { planned, applied };
+    } catch (e) {
+        failure = e;
+        throw e;
     } finally {
         try {
-            if (opts.revertCreated && ran?.steps.some((s) => s.op === "create" && s.custom)) {
+            if (opts.revertCreated && ran?.steps.some((s) => s.custom && ALTERS_WHAT_EXISTS.includes(s.op))) {
                 fs.writeFileSync(stackFile, settingsBefore);
-                expectOk(await trial.up());
+                const reverted = await trial.up();
+                if (!reverted.ok) {
+                    // Thrown from here it would hide the test's own failure, so that one is reported with it.
+                    const why = failure ? `${failure instanceof Error ? failure.message : failure}\n\nThen ` : "";
+                    throw new Error(
+                        `${why}putting actors:${key} back on the shared cluster failed:\n${errors(reverted)}`,
+                    );
+                }
             }
         } finally {
             trial.dispose({ checkout: true });
