@@ -10,7 +10,8 @@
  * - scale deployment/actors-web --replicas=N    writes N back
  * - get pods -l <web selector> -o name          one pod per replica
  * - port-forward service/<dbRwService> :5432    a real TCP forward to 127.0.0.1:<dbPort>, printed as kubectl does;
- *                                               its pid appended to <state>.forwards (a test may kill it mid-copy)
+ *                                               its pid appended to <state>.forwards (a test may kill it mid-copy,
+ *                                               or break its tunnel with SIGUSR1 while it keeps running)
  * Every call is appended to <state>.calls (one JSON array per line). Anything else fails, as for an unknown object.
  */
 const fs = require("fs");
@@ -76,15 +77,25 @@ if (cmd === `get secret ${secret} -o json`) {
     // kubectl outlives a parent killed with SIGKILL; the stand-in does not, so a test leaves nothing behind.
     const parent = process.ppid;
     setInterval(() => process.ppid !== parent && process.exit(0), 500).unref();
+    const open = new Set();
     const server = net.createServer((client) => {
         const upstream = net.connect(state.dbPort, "127.0.0.1");
         client.pipe(upstream).pipe(client);
         const close = () => {
             client.destroy();
             upstream.destroy();
+            open.delete(close);
         };
+        open.add(close);
         client.on("error", close);
         upstream.on("error", close);
+    });
+    // SIGUSR1: the tunnel breaks but the process keeps running (a port-forward that lost its pod): every
+    // connection is cut and the port stops answering.
+    process.on("SIGUSR1", () => {
+        server.close();
+        for (const close of [...open]) close();
+        setInterval(() => {}, 60000); // nothing left to wait for: this keeps the process running, as kubectl does
     });
     server.listen(0, "127.0.0.1", () => {
         const port = server.address().port;

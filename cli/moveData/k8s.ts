@@ -6,6 +6,7 @@
  * cannot redirect the move.
  */
 import { ChildProcess, spawn } from "child_process";
+import * as net from "net";
 import type { K8sToolsOutput } from "../../components/toolsOutput";
 import { children, connFromUrl, redact, run } from "./pg";
 import { PlatformState, Side } from "./side";
@@ -34,6 +35,20 @@ export async function currentContext(): Promise<string> {
 function kubectl(names: K8sToolsOutput, args: string[], what: string) {
     const prefix = ["--context", names.kubeContext, "--namespace", names.namespace];
     return run(kubectlProgram(), [...prefix, ...args], { what: `kubectl ${what}` });
+}
+
+/** Whether something accepts TCP connections on the loopback port (within 2 s). */
+function accepts(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host: "127.0.0.1", port, timeout: 2000 });
+        const done = (ok: boolean) => {
+            socket.destroy();
+            resolve(ok);
+        };
+        socket.once("connect", () => done(true));
+        socket.once("timeout", () => done(false));
+        socket.once("error", () => done(false));
+    });
 }
 
 /** Starts `kubectl port-forward service/<cluster>-rw :5432` and resolves with the local port it chose. */
@@ -135,7 +150,13 @@ export async function k8sSide(label: string, opts: K8sOptions): Promise<Side> {
             ];
         },
         async reconnect() {
-            if (opts.direct || (forward && forward.exitCode === null && forward.signalCode === null)) return;
+            if (opts.direct) return;
+            // A forward whose process is gone, or whose port no longer answers: the exit of a process killed a moment
+            // ago may not have reached us yet (seen when pg_dump noticed the closed tunnel first), and a kubectl
+            // port-forward can outlive its tunnel.
+            const alive = forward && forward.exitCode === null && forward.signalCode === null;
+            if (alive && (await accepts(side.conn.port))) return;
+            stopForward();
             const { port, child } = await portForward(n);
             forward = child;
             side.conn = { ...side.conn, host: "127.0.0.1", port };

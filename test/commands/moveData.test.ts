@@ -438,28 +438,34 @@ describe("surviving a crash: a run killed without its cleanup is reported by eve
         await query(tools, k8s.owner, "COMMENT ON DATABASE app IS NULL");
     });
 
-    test("a port-forward that dies mid-copy: the copy rolls back, a new one puts the source back", async () => {
-        const targetBefore = await tableDigest(tools, heroku.owner);
-        let killed = 0;
-        const result = await moveData(move, (line) => {
-            if (!killed && /^copy: .* about [1-9]\d* of/.test(line)) {
-                killed = forwardPids(p).at(-1)!;
-                process.kill(killed, "SIGKILL");
-            }
-        });
-        expect(killed).toBeGreaterThan(0);
-        expect(result.code).toBe(1);
-        expect(result.stderr).toMatch(/move-data failed during copy: (pg_dump|pg_restore|psql)/);
-        expect(result.stderr).toContain("the copy into the target was rolled back");
-        expect(result.stderr).toContain(
-            "source (k8s cluster actors-db, namespace actors, context kind-actors): put back as it was",
-        );
-        expect(forwardPids(p).at(-1)).not.toBe(killed); // a new port-forward, for the thaw
-        expect(await tableDigest(tools, heroku.owner)).toBe(targetBefore);
-        expect(await readOnly(k8s.owner)).toBe("off");
-        expect(kubeState(p).replicas).toBe(2);
-        expect(await comment(k8s.owner)).toBe("-");
-    });
+    test.each([
+        ["dies", "SIGKILL"],
+        ["keeps running with its tunnel broken", "SIGUSR1"],
+    ] as const)(
+        "a port-forward that %s mid-copy: the copy rolls back, a new one puts the source back",
+        async (_, signal) => {
+            const targetBefore = await tableDigest(tools, heroku.owner);
+            let killed = 0;
+            const result = await moveData(move, (line) => {
+                if (!killed && /^copy: .* about [1-9]\d* of/.test(line)) {
+                    killed = forwardPids(p).at(-1)!;
+                    process.kill(killed, signal);
+                }
+            });
+            expect(killed).toBeGreaterThan(0);
+            expect(result.code).toBe(1);
+            expect(result.stderr).toMatch(/move-data failed during copy: (pg_dump|pg_restore|psql)/);
+            expect(result.stderr).toContain("the copy into the target was rolled back");
+            expect(result.stderr).toContain(
+                "source (k8s cluster actors-db, namespace actors, context kind-actors): put back as it was",
+            );
+            expect(forwardPids(p).at(-1)).not.toBe(killed); // a new port-forward, for the thaw
+            expect(await tableDigest(tools, heroku.owner)).toBe(targetBefore);
+            expect(await readOnly(k8s.owner)).toBe("off");
+            expect(kubeState(p).replicas).toBe(2);
+            expect(await comment(k8s.owner)).toBe("-");
+        },
+    );
 });
 
 describe("a source newer than the local PostgreSQL programs (17 from Debian trixie, in a container)", () => {
