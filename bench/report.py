@@ -1,4 +1,4 @@
-"""The benchmark's table (Markdown, also put into docs/app.md) and chart (SVG), from bench/results.json's data."""
+"""The benchmark's table (Markdown, also put into docs/benchmarks.md) and chart (SVG), from bench/results.json's data."""
 from __future__ import annotations
 
 import json
@@ -8,6 +8,8 @@ from pathlib import Path
 
 START = "<!-- bench:start (npm run bench) -->"
 END = "<!-- bench:end -->"
+# Where the table goes, from the project root: the one place its figures appear.
+TABLE_DOC = Path("docs") / "benchmarks.md"
 
 # (ratio key, what it compares, goal, whether the goal is met by a value)
 GOALS = [
@@ -229,7 +231,7 @@ def chart_svg(r: dict) -> str:
 
 
 def update_readme(readme: Path, table: str) -> None:
-    """Puts the table between the markers of `readme` (docs/app.md)."""
+    """Puts the table between the markers of `readme` (TABLE_DOC)."""
     text = readme.read_text()
     start, end = text.find(START), text.find(END)
     if start < 0 or end < 0:
@@ -242,5 +244,5 @@ if __name__ == "__main__":
     results = json.loads((root / "bench" / "results.json").read_text())
     (root / "bench" / "chart.svg").write_text(chart_svg(results))
     table = table_markdown(results)
-    update_readme(root / "docs" / "app.md", table)
+    update_readme(root / TABLE_DOC, table)
     print(table)

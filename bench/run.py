@@ -2,7 +2,7 @@
 
 Everything runs on 127.0.0.1, in one go (about 5-10 minutes on 2 cores), and every figure is a ratio or a pair
 measured in the same run, because these machines are noisy. Writes bench/results.json (top-level `ratios` plus the
-raw figures), bench/chart.svg, and the table between the markers in docs/app.md; prints the table.
+raw figures), bench/chart.svg, and the table between the markers in docs/benchmarks.md; prints the table.
 """
 from __future__ import annotations
 
@@ -817,11 +817,11 @@ def main() -> int:
     results["took_s"] = round(time.monotonic() - started)
     results["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    from report import chart_svg, table_markdown, update_readme  # noqa: E402
+    from report import TABLE_DOC, chart_svg, table_markdown, update_readme  # noqa: E402
 
     (ROOT / "bench" / "chart.svg").write_text(chart_svg(results))
     table = table_markdown(results)
-    update_readme(ROOT / "docs" / "app.md", table)
+    update_readme(ROOT / TABLE_DOC, table)
     print(table)
     return 0
 
