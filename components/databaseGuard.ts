@@ -14,12 +14,8 @@ export interface DatabaseGuardArgs {
     identity: DatabaseIdentity;
 }
 
-interface GuardState {
-    protectDatabase: boolean;
-    identity: DatabaseIdentity;
-}
-
-const stateOf = (inputs: any): GuardState => ({
+/** What the guard keeps in the state: its inputs, as the last `up` gave them. */
+const stateOf = (inputs: any): DatabaseGuardArgs => ({
     protectDatabase: Boolean(inputs?.protectDatabase),
     identity: { ...(inputs?.identity ?? {}) },
 });

@@ -6,11 +6,6 @@ export interface DestroyGuardArgs {
     protectDatabase: boolean;
 }
 
-/** The refusal, one line: what is protected, that nothing changed, and how to destroy on purpose. */
-const DESTROY_REFUSED =
-    "destroy refused: the database is protected (actors:protectDatabase is true) and nothing was changed; " +
-    "to delete the stack and its data, run `pulumi config set protectDatabase false`, `pulumi up`, then `pulumi destroy`";
-
 /**
  * The guard's provider. Serialized into the state, so a `destroy` runs the code that the last `up` saved, from any
  * checkout. Its only effect is to refuse its own deletion while the database is protected.
@@ -28,7 +23,12 @@ const guardProvider: pulumi.dynamic.ResourceProvider = {
     },
     async delete(_id, outs) {
         if (!outs.protectDatabase) return;
-        throw refusal(DESTROY_REFUSED.split("; ")[0], DESTROY_REFUSED.split("; ")[1]);
+        // One line: what is protected, that nothing changed, and how to destroy on purpose.
+        throw refusal(
+            "destroy refused: the database is protected (actors:protectDatabase is true) and nothing was changed",
+            "to delete the stack and its data, run `pulumi config set protectDatabase false`, `pulumi up`, then " +
+                "`pulumi destroy`",
+        );
     },
 };
 

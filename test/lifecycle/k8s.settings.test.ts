@@ -121,7 +121,7 @@ it.each(settingsOf("k8s"))(
     async (key) => {
         await expectSettingChange(world.stack, key, changesFor(world)[key], {
             plaintexts: [SENTINEL],
-            revertCreated: true,
+            sharedWorld: true,
         });
     },
 );

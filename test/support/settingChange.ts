@@ -4,11 +4,12 @@
  * text; or, refused, the message names the setting and nothing was applied. A protected resource is never deleted or
  * replaced (unless the change is to the protection itself).
  *
- * On a world shared by every fork (the k8s stack's one cluster), `revertCreated` puts the fork's settings back and
- * runs `pulumi up` once more when its change created, replaced or deleted anything, which undoes it: otherwise the
+ * On a world shared by every fork (`sharedWorld`: the k8s stack's one cluster), the fork's settings are put back and
+ * `pulumi up` runs once more when its change created, replaced or deleted anything, which undoes it: otherwise the
  * next fork, whose state does not know of it, would create those objects again and collide (a Helm release name in
- * use, a field owned by another server-side-apply manager), or expect objects that are gone. (A targeted `pulumi destroy` cannot: every resource is a
- * dependency of the destroy guard, which the engine would then have to delete too.)
+ * use, a field owned by another server-side-apply manager), or expect objects that are gone. (A targeted
+ * `pulumi destroy` cannot: every resource is a dependency of the destroy guard, which the engine would then have to
+ * delete too.)
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -39,7 +40,7 @@ export async function expectSettingChange(
     deployed: PulumiStack,
     key: string,
     change: SettingChange,
-    opts: { plaintexts: string[]; revertCreated?: boolean },
+    opts: { plaintexts: string[]; sharedWorld?: boolean },
 ): Promise<{ planned: RunResult; applied: RunResult }> {
     const trial = await deployed.fork();
     let ran: RunResult | undefined;
@@ -80,7 +81,7 @@ export async function expectSettingChange(
         throw e;
     } finally {
         try {
-            if (opts.revertCreated && ran?.steps.some((s) => s.custom && ALTERS_WHAT_EXISTS.includes(s.op))) {
+            if (opts.sharedWorld && ran?.steps.some((s) => s.custom && ALTERS_WHAT_EXISTS.includes(s.op))) {
                 fs.writeFileSync(stackFile, settingsBefore);
                 const reverted = await trial.up();
                 if (!reverted.ok) {
